@@ -1,0 +1,192 @@
+namespace NativeNet;
+
+/// <summary>Gradient-mode switches and the backward engine (PyTorch <c>torch.autograd</c>).</summary>
+public static class Autograd
+{
+    [ThreadStatic] static int noGradDepth;
+    [ThreadStatic] static int enableGradDepth;
+
+    /// <summary>True when ops record the graph on this thread (<c>torch.is_grad_enabled()</c>).</summary>
+    public static bool IsGradEnabled => noGradDepth == 0 || enableGradDepth > 0;
+
+    /// <summary>Disables graph recording until disposed: <c>using (Autograd.NoGrad()) { ... }</c> (<c>torch.no_grad()</c>).</summary>
+    public static GradModeScope NoGrad() => new(enable: false);
+
+    /// <summary>Re-enables recording inside a no-grad region (<c>torch.enable_grad()</c>).</summary>
+    public static GradModeScope EnableGrad() => new(enable: true);
+
+    /// <summary>Restores the previous grad mode on dispose.</summary>
+    public readonly struct GradModeScope : IDisposable
+    {
+        readonly bool enable;
+        readonly int savedNoGrad, savedEnable;
+
+        internal GradModeScope(bool enable)
+        {
+            this.enable = enable;
+            savedNoGrad = noGradDepth;
+            savedEnable = enableGradDepth;
+            if (enable) { enableGradDepth++; }
+            else { noGradDepth++; enableGradDepth = 0; }
+        }
+
+        /// <summary>Leaves the scope.</summary>
+        public void Dispose()
+        {
+            noGradDepth = savedNoGrad;
+            enableGradDepth = savedEnable;
+            _ = enable;
+        }
+    }
+
+    internal static bool Needs(Tensor a) => a.RequiresGrad && IsGradEnabled;
+
+    internal static bool Needs(Tensor a, Tensor b) => (a.RequiresGrad || b.RequiresGrad) && IsGradEnabled;
+
+    internal static bool Needs(Tensor[] xs)
+    {
+        if (!IsGradEnabled) return false;
+        foreach (var x in xs) if (x.RequiresGrad) return true;
+        return false;
+    }
+
+    /// <summary>Attaches a backward node to <paramref name="output"/>. Saved tensors must be aliases from <see cref="Tensor.Alias"/>.</summary>
+    internal static void Record(Tensor output, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, params Tensor[] saved)
+    {
+        var node = new FunctionNode(name, inputs, backward, saved);
+        output.SetGradFn(node);
+    }
+
+    /// <summary>Computes gradients of <paramref name="root"/> and accumulates them into the leaves' <c>Grad</c>.</summary>
+    internal static void Backward(Tensor root, Tensor? gradient, bool retainGraph)
+    {
+        root.ThrowIfDisposed();
+        if (!root.RequiresGrad)
+            throw new InvalidOperationException("Backward: the tensor does not require grad and has no GradFn (did you forget RequiresGrad, or call it under NoGrad?)");
+        if (gradient == null)
+        {
+            if (root.NumEl != 1)
+                throw new ShapeMismatchException("Backward", $"grad can be implicitly created only for scalar outputs, got shape {ShapeUtil.Format(root.shape)}; pass a gradient");
+            gradient = Tensor.OnesLike(root);
+        }
+        else if (!gradient.Shape.SequenceEqual(root.Shape))
+            throw new ShapeMismatchException("Backward", $"gradient shape {ShapeUtil.Format(gradient.shape)} does not match output shape {ShapeUtil.Format(root.shape)}");
+
+        BackwardNode start = root.gradFn ?? root.GetAccumulator();
+        using var _ = NoGrad();
+        var deps = new Dictionary<BackwardNode, int>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<BackwardNode>();
+        stack.Push(start);
+        deps[start] = 0;
+        while (stack.Count > 0)
+        {
+            var n = stack.Pop();
+            foreach (var nx in n.Next)
+            {
+                if (nx == null) continue;
+                if (deps.TryGetValue(nx, out int c)) deps[nx] = c + 1;
+                else { deps[nx] = 1; stack.Push(nx); }
+            }
+        }
+
+        var pending = new Dictionary<BackwardNode, Tensor>(ReferenceEqualityComparer.Instance) { [start] = gradient };
+        var ready = new Stack<BackwardNode>();
+        ready.Push(start);
+        while (ready.Count > 0)
+        {
+            var n = ready.Pop();
+            pending.Remove(n, out var g);
+            Tensor?[]? grads = null;
+            if (g != null) grads = n.Apply(g, retainGraph);
+            for (int i = 0; i < n.Next.Length; i++)
+            {
+                var nx = n.Next[i];
+                if (nx == null) continue;
+                var gi = grads?[i];
+                if (gi != null)
+                {
+                    if (!gi.Shape.SequenceEqual(n.InputShapes[i]))
+                        throw new InvalidOperationException($"{n.Name}Backward returned a gradient of shape {ShapeUtil.Format(gi.shape)} for input {i} of shape {ShapeUtil.Format(n.InputShapes[i])}");
+                    pending[nx] = pending.TryGetValue(nx, out var acc) ? acc + gi : gi;
+                }
+                if (--deps[nx] == 0) ready.Push(nx);
+            }
+        }
+    }
+}
+
+/// <summary>A node of the recorded backward graph (PyTorch <c>grad_fn</c>): computes input gradients from the output gradient.</summary>
+public abstract class BackwardNode
+{
+    internal BackwardNode?[] Next = [];
+    internal int[][] InputShapes = [];
+
+    /// <summary>The op's name (its ONNX op type where one exists), e.g. "MatMul".</summary>
+    public abstract string Name { get; }
+
+    internal abstract Tensor?[] Apply(Tensor grad, bool retainGraph);
+
+    /// <summary>PyTorch-style name, e.g. "MulBackward".</summary>
+    public override string ToString() => Name + "Backward";
+}
+
+/// <summary>A node whose backward is a closure over aliases of the tensors it saved.</summary>
+internal sealed class FunctionNode : BackwardNode
+{
+    readonly string name;
+    Func<Tensor, Tensor?[]>? backward;
+    Tensor[] saved;
+
+    internal FunctionNode(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor[] saved)
+    {
+        this.name = name;
+        this.backward = backward;
+        this.saved = saved;
+        Next = new BackwardNode?[inputs.Length];
+        InputShapes = new int[inputs.Length][];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var t = inputs[i];
+            InputShapes[i] = t.shape;
+            Next[i] = t.gradFn ?? (t.RequiresGrad ? t.GetAccumulator() : null);
+        }
+    }
+
+    public override string Name => name;
+
+    internal override Tensor?[] Apply(Tensor grad, bool retainGraph)
+    {
+        var fn = backward ?? throw new InvalidOperationException(
+            $"Trying to backward through the graph a second time ({name}); its saved tensors were freed. Pass retainGraph: true to the first Backward.");
+        var result = fn(grad);
+        if (!retainGraph) Release();
+        return result;
+    }
+
+    void Release()
+    {
+        backward = null;
+        foreach (var t in saved) t.Dispose();
+        saved = [];
+    }
+}
+
+/// <summary>The sink for a leaf tensor: adds incoming gradients into <see cref="Tensor.Grad"/>.</summary>
+public sealed class AccumulateGrad : BackwardNode
+{
+    readonly Tensor leaf;
+
+    internal AccumulateGrad(Tensor leaf) => this.leaf = leaf;
+
+    /// <inheritdoc/>
+    public override string Name => "AccumulateGrad";
+
+    internal override Tensor?[] Apply(Tensor grad, bool retainGraph)
+    {
+        var t = leaf;
+        if (t.IsDisposed) return [];
+        if (t.Grad == null || t.Grad.IsDisposed) t.Grad = grad.Clone().Unown();
+        else t.Grad.AddInPlace(grad);
+        return [];
+    }
+}

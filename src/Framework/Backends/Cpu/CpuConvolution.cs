@@ -1,0 +1,213 @@
+using System.Numerics;
+
+namespace NativeNet.Backends.Cpu;
+
+/// <summary>
+/// Convolution as im2col + one large GEMM per group over a chunk of the batch (large GEMMs run near BLAS peak;
+/// per-sample GEMMs of conv-sized matrices do not). col is [C·KH·KW, nb·OH·OW].
+/// </summary>
+internal sealed unsafe partial class CpuBackend
+{
+    const long ColBudgetBytes = 64L << 20;
+
+    static int BatchChunk(in Conv2dGeometry g, int elementSize)
+    {
+        long perSample = (long)g.C * g.KH * g.KW * g.OH * g.OW * elementSize;
+        return (int)Math.Clamp(ColBudgetBytes / Math.Max(perSample, 1), 1, g.N);
+    }
+
+    public void Conv2d(TensorView x, TensorView w, TensorView y, in Conv2dGeometry g)
+    {
+        if (x.DType == DType.Float32) ConvForward<float>(P<float>(x), P<float>(w), P<float>(y), g);
+        else if (x.DType == DType.Float64) ConvForward<double>(P<double>(x), P<double>(w), P<double>(y), g);
+        else throw new DTypeMismatchException("Conv2d", $"needs a floating-point input, got {x.DType.Name()}");
+    }
+
+    public void Conv2dBackwardData(TensorView gy, TensorView w, TensorView gx, in Conv2dGeometry g)
+    {
+        if (gy.DType == DType.Float32) ConvBackwardData<float>(P<float>(gy), P<float>(w), P<float>(gx), g);
+        else ConvBackwardData<double>(P<double>(gy), P<double>(w), P<double>(gx), g);
+    }
+
+    public void Conv2dBackwardFilter(TensorView gy, TensorView x, TensorView gw, in Conv2dGeometry g)
+    {
+        if (gy.DType == DType.Float32) ConvBackwardFilter<float>(P<float>(gy), P<float>(x), P<float>(gw), g);
+        else ConvBackwardFilter<double>(P<double>(gy), P<double>(x), P<double>(gw), g);
+    }
+
+    static void GemmT<T>(bool ta, bool tb, int m, int n, int k, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+            Gemm(ta, tb, m, n, k, 1f, (float*)a, lda, (float*)b, ldb, (float)(object)beta, (float*)c, ldc);
+        else
+            Gemm(ta, tb, m, n, k, 1.0, (double*)a, lda, (double*)b, ldb, (double)(object)beta, (double*)c, ldc);
+    }
+
+    static void ConvForward<T>(T* x, T* w, T* y, Conv2dGeometry g) where T : unmanaged, INumber<T>
+    {
+        int kk = g.KH * g.KW, p = g.OH * g.OW, cg = g.C / g.Groups, og = g.O / g.Groups;
+        int chunk = BatchChunk(g, sizeof(T));
+        using var colBuf = new ScratchBuffer<T>((long)g.C * kk * chunk * p);
+        using var outBuf = new ScratchBuffer<T>((long)g.O * chunk * p);
+        T* col = colBuf.Ptr, tmp = outBuf.Ptr;
+        for (int n0 = 0; n0 < g.N; n0 += chunk)
+        {
+            int nb = Math.Min(chunk, g.N - n0);
+            int np = nb * p;
+            Im2Col(x + (long)n0 * g.C * g.H * g.W, col, g, nb);
+            for (int gi = 0; gi < g.Groups; gi++)
+                GemmT(false, false, og, np, cg * kk, w + (long)gi * og * cg * kk, cg * kk,
+                    col + (long)gi * cg * kk * np, np, T.Zero, tmp + (long)gi * og * np, np);
+            // tmp is [O, nb, P]; y is [N, O, P].
+            For(g.O * nb, p, (s, e) =>
+            {
+                for (int idx = s; idx < e; idx++)
+                {
+                    int o = idx / nb, n = idx % nb;
+                    new ReadOnlySpan<T>(tmp + ((long)o * nb + n) * p, p).CopyTo(new Span<T>(y + ((long)(n0 + n) * g.O + o) * p, p));
+                }
+            });
+        }
+    }
+
+    static void ConvBackwardData<T>(T* gy, T* w, T* gx, Conv2dGeometry g) where T : unmanaged, INumber<T>
+    {
+        int kk = g.KH * g.KW, p = g.OH * g.OW, cg = g.C / g.Groups, og = g.O / g.Groups;
+        int chunk = BatchChunk(g, sizeof(T));
+        using var colBuf = new ScratchBuffer<T>((long)g.C * kk * chunk * p);
+        using var gyBuf = new ScratchBuffer<T>((long)g.O * chunk * p);
+        T* col = colBuf.Ptr, gyt = gyBuf.Ptr;
+        for (int n0 = 0; n0 < g.N; n0 += chunk)
+        {
+            int nb = Math.Min(chunk, g.N - n0);
+            int np = nb * p;
+            GatherOutputGrad(gy, gyt, g, n0, nb);
+            for (int gi = 0; gi < g.Groups; gi++)
+                GemmT(true, false, cg * kk, np, og, w + (long)gi * og * cg * kk, cg * kk,
+                    gyt + (long)gi * og * np, np, T.Zero, col + (long)gi * cg * kk * np, np);
+            Col2Im(col, gx + (long)n0 * g.C * g.H * g.W, g, nb);
+        }
+    }
+
+    static void ConvBackwardFilter<T>(T* gy, T* x, T* gw, Conv2dGeometry g) where T : unmanaged, INumber<T>
+    {
+        int kk = g.KH * g.KW, p = g.OH * g.OW, cg = g.C / g.Groups, og = g.O / g.Groups;
+        int chunk = BatchChunk(g, sizeof(T));
+        using var colBuf = new ScratchBuffer<T>((long)g.C * kk * chunk * p);
+        using var gyBuf = new ScratchBuffer<T>((long)g.O * chunk * p);
+        T* col = colBuf.Ptr, gyt = gyBuf.Ptr;
+        for (int n0 = 0; n0 < g.N; n0 += chunk)
+        {
+            int nb = Math.Min(chunk, g.N - n0);
+            int np = nb * p;
+            Im2Col(x + (long)n0 * g.C * g.H * g.W, col, g, nb);
+            GatherOutputGrad(gy, gyt, g, n0, nb);
+            for (int gi = 0; gi < g.Groups; gi++)
+                GemmT(false, true, og, cg * kk, np, gyt + (long)gi * og * np, np, col + (long)gi * cg * kk * np, np,
+                    n0 == 0 ? T.Zero : T.One, gw + (long)gi * og * cg * kk, cg * kk);
+        }
+    }
+
+    /// <summary>gy [N, O, P] (batch slice) to [O, nb, P].</summary>
+    static void GatherOutputGrad<T>(T* gy, T* gyt, Conv2dGeometry g, int n0, int nb) where T : unmanaged
+    {
+        int p = g.OH * g.OW;
+        For(g.O * nb, p, (s, e) =>
+        {
+            for (int idx = s; idx < e; idx++)
+            {
+                int o = idx / nb, n = idx % nb;
+                new ReadOnlySpan<T>(gy + ((long)(n0 + n) * g.O + o) * p, p).CopyTo(new Span<T>(gyt + ((long)o * nb + n) * p, p));
+            }
+        });
+    }
+
+    /// <summary>x [nb, C, H, W] to col [C·KH·KW, nb·OH·OW]; padding reads as zero.</summary>
+    static void Im2Col<T>(T* x, T* col, Conv2dGeometry g, int nb) where T : unmanaged, INumber<T>
+    {
+        int kk = g.KH * g.KW, p = g.OH * g.OW;
+        long np = (long)nb * p;
+        For(g.C * kk, np, (s, e) =>
+        {
+            for (int row = s; row < e; row++)
+            {
+                int c = row / kk, ki = (row % kk) / g.KW, kj = row % g.KW;
+                T* dst = col + row * np;
+                for (int n = 0; n < nb; n++)
+                {
+                    T* src = x + ((long)n * g.C + c) * g.H * g.W;
+                    for (int oh = 0; oh < g.OH; oh++)
+                    {
+                        int ih = oh * g.StrideH - g.PadH + ki * g.DilationH;
+                        T* d = dst + (long)n * p + (long)oh * g.OW;
+                        if ((uint)ih >= (uint)g.H) { new Span<T>(d, g.OW).Clear(); continue; }
+                        T* srow = src + (long)ih * g.W;
+                        int iw0 = -g.PadW + kj * g.DilationW;
+                        if (g.StrideW == 1 && iw0 >= 0 && iw0 + g.OW <= g.W)
+                        {
+                            new ReadOnlySpan<T>(srow + iw0, g.OW).CopyTo(new Span<T>(d, g.OW));
+                            continue;
+                        }
+                        for (int ow = 0; ow < g.OW; ow++)
+                        {
+                            int iw = iw0 + ow * g.StrideW;
+                            d[ow] = (uint)iw < (uint)g.W ? srow[iw] : T.Zero;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>Adds col [C·KH·KW, nb·OH·OW] back into gx [nb, C, H, W] (gx is overwritten). Parallel over channels: no write races.</summary>
+    static void Col2Im<T>(T* col, T* gx, Conv2dGeometry g, int nb) where T : unmanaged, INumber<T>
+    {
+        int kk = g.KH * g.KW, p = g.OH * g.OW;
+        long np = (long)nb * p;
+        For(g.C, kk * np, (s, e) =>
+        {
+            for (int c = s; c < e; c++)
+            {
+                for (int n = 0; n < nb; n++) new Span<T>(gx + ((long)n * g.C + c) * g.H * g.W, g.H * g.W).Clear();
+                for (int k = 0; k < kk; k++)
+                {
+                    int ki = k / g.KW, kj = k % g.KW;
+                    T* src = col + ((long)c * kk + k) * np;
+                    for (int n = 0; n < nb; n++)
+                    {
+                        T* dst = gx + ((long)n * g.C + c) * g.H * g.W;
+                        for (int oh = 0; oh < g.OH; oh++)
+                        {
+                            int ih = oh * g.StrideH - g.PadH + ki * g.DilationH;
+                            if ((uint)ih >= (uint)g.H) continue;
+                            T* s0 = src + (long)n * p + (long)oh * g.OW;
+                            T* drow = dst + (long)ih * g.W;
+                            for (int ow = 0; ow < g.OW; ow++)
+                            {
+                                int iw = ow * g.StrideW - g.PadW + kj * g.DilationW;
+                                if ((uint)iw < (uint)g.W) drow[iw] += s0[ow];
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// <summary>A pooled host scratch buffer for kernel temporaries (returned on Dispose).</summary>
+internal readonly unsafe struct ScratchBuffer<T> : IDisposable where T : unmanaged
+{
+    readonly CpuStorage storage;
+    internal readonly T* Ptr;
+
+    internal ScratchBuffer(long count)
+    {
+        long bytes = Math.Max(count, 1) * sizeof(T);
+        if (bytes > Array.MaxLength) throw new OutOfMemoryException($"scratch buffer of {bytes} bytes exceeds one host buffer");
+        storage = new CpuStorage((int)bytes);
+        Ptr = (T*)storage.Pointer;
+    }
+
+    public void Dispose() => storage.Release();
+}

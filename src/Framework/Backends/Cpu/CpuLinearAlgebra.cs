@@ -1,0 +1,88 @@
+using System.Numerics;
+using NativeNet.Bindings.Blas;
+
+namespace NativeNet.Backends.Cpu;
+
+/// <summary>GEMM through CBLAS (float/double) and a plain loop for integer matmul.</summary>
+internal sealed unsafe partial class CpuBackend
+{
+    /// <summary>How a [rows, cols] matrix view maps onto BLAS: transposed or not, and its leading dimension.</summary>
+    internal static bool TryGemmLayout(int rows, int cols, int sRow, int sCol, out bool trans, out int ld)
+    {
+        if (cols == 1 || sCol == 1)
+        {
+            if (rows <= 1 || sRow >= cols) { trans = false; ld = rows <= 1 ? Math.Max(cols, 1) : Math.Max(sRow, 1); return true; }
+        }
+        if (rows == 1 || sRow == 1)
+        {
+            if (cols <= 1 || sCol >= rows) { trans = true; ld = cols <= 1 ? Math.Max(rows, 1) : Math.Max(sCol, 1); return true; }
+        }
+        trans = false;
+        ld = 0;
+        return false;
+    }
+
+    public void MatMul(TensorView a, TensorView b, TensorView c)
+    {
+        int r = c.Shape.Length;
+        int m = a.Shape[r - 2], k = a.Shape[r - 1], n = b.Shape[r - 1];
+        var batchShape = c.Shape[..(r - 2)];
+        var lay = new StridedLayout(batchShape.Length == 0 ? [1] : batchShape,
+            batchShape.Length == 0 ? [0] : a.Strides[..(r - 2)],
+            batchShape.Length == 0 ? [0] : b.Strides[..(r - 2)],
+            batchShape.Length == 0 ? [0] : c.Strides[..(r - 2)]);
+        bool okA = TryGemmLayout(m, k, a.Strides[r - 2], a.Strides[r - 1], out bool ta, out int lda);
+        bool okB = TryGemmLayout(k, n, b.Strides[r - 2], b.Strides[r - 1], out bool tb, out int ldb);
+        if (a.DType.IsFloatingPoint() && (!okA || !okB))
+            throw new InvalidOperationException("MatMul: operand layout is not BLAS-compatible (the op layer must make it contiguous)");
+        for (int row = 0; row < lay.Rows; row++)
+            for (int i = 0; i < lay.Inner; i++)
+            {
+                int oa = a.Offset + lay.RowOffset(0, row) + i * lay.InnerStride[0];
+                int ob = b.Offset + lay.RowOffset(1, row) + i * lay.InnerStride[1];
+                int oc = c.Offset + lay.RowOffset(2, row) + i * lay.InnerStride[2];
+                switch (a.DType)
+                {
+                    case DType.Float32:
+                        Gemm(ta, tb, m, n, k, 1f, S(a).Ptr<float>(oa), lda, S(b).Ptr<float>(ob), ldb, 0f, S(c).Ptr<float>(oc), n);
+                        break;
+                    case DType.Float64:
+                        Gemm(ta, tb, m, n, k, 1.0, S(a).Ptr<double>(oa), lda, S(b).Ptr<double>(ob), ldb, 0.0, S(c).Ptr<double>(oc), n);
+                        break;
+                    case DType.Int64: IntMatMul(S(a).Ptr<long>(oa), a, S(b).Ptr<long>(ob), b, S(c).Ptr<long>(oc), m, n, k); break;
+                    case DType.Int32: IntMatMul(S(a).Ptr<int>(oa), a, S(b).Ptr<int>(ob), b, S(c).Ptr<int>(oc), m, n, k); break;
+                    default: throw new DTypeMismatchException("MatMul", $"not defined for {a.DType.Name()}");
+                }
+            }
+    }
+
+    static void IntMatMul<T>(T* a, TensorView av, T* b, TensorView bv, T* c, int m, int n, int k) where T : unmanaged, INumber<T>
+    {
+        int r = av.Shape.Length;
+        int sa0 = av.Strides[r - 2], sa1 = av.Strides[r - 1], sb0 = bv.Strides[r - 2], sb1 = bv.Strides[r - 1];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                T acc = T.Zero;
+                for (int p = 0; p < k; p++) acc += a[(long)i * sa0 + (long)p * sa1] * b[(long)p * sb0 + (long)j * sb1];
+                c[(long)i * n + j] = acc;
+            }
+    }
+
+    /// <summary>Row-major C[m,n] = alpha·op(A)·op(B) + beta·C through CBLAS.</summary>
+    internal static void Gemm(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        if (m == 0 || n == 0) return;
+        if (k == 0) { new Span<float>(c, m * n).Clear(); return; }
+        Cblas.Sgemm(CblasOrder.RowMajor, ta ? CblasTranspose.Trans : CblasTranspose.NoTrans, tb ? CblasTranspose.Trans : CblasTranspose.NoTrans,
+            m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    internal static void Gemm(bool ta, bool tb, int m, int n, int k, double alpha, double* a, int lda, double* b, int ldb, double beta, double* c, int ldc)
+    {
+        if (m == 0 || n == 0) return;
+        if (k == 0) { new Span<double>(c, m * n).Clear(); return; }
+        Cblas.Dgemm(CblasOrder.RowMajor, ta ? CblasTranspose.Trans : CblasTranspose.NoTrans, tb ? CblasTranspose.Trans : CblasTranspose.NoTrans,
+            m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+}

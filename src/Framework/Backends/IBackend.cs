@@ -1,0 +1,100 @@
+namespace NativeNet;
+
+/// <summary>Elementwise one-input ops a backend implements (op enums keep the interface narrow).</summary>
+internal enum UnaryOp
+{
+    Neg, Abs, Exp, Log, Sqrt, Rsqrt, Tanh, Sigmoid, Relu, Sin, Cos, Floor, Ceil, Round, Sign, Reciprocal,
+    Erf, Log1p, Expm1, Square, Not,
+}
+
+/// <summary>Elementwise two-input ops; comparisons produce Bool. ReluGrad(g, x) = x &gt; 0 ? g : 0.</summary>
+internal enum BinaryOp
+{
+    Add, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge, And, Or, Xor, ReluGrad, Remainder,
+}
+
+/// <summary>Reductions over the middle axis of a [outer, reduce, inner] view.</summary>
+internal enum ReduceOp { Sum, Max, Min, ArgMax, ArgMin, Prod }
+
+/// <summary>2-D convolution geometry (NCHW input, OIHW weight).</summary>
+internal readonly record struct Conv2dGeometry(
+    int N, int C, int H, int W, int O, int KH, int KW, int OH, int OW,
+    int StrideH, int StrideW, int PadH, int PadW, int DilationH, int DilationW, int Groups);
+
+/// <summary>2-D pooling geometry.</summary>
+internal readonly record struct Pool2dGeometry(
+    int N, int C, int H, int W, int KH, int KW, int OH, int OW, int StrideH, int StrideW, int PadH, int PadW,
+    int DilationH, int DilationW, bool CountIncludePad);
+
+/// <summary>
+/// The narrow kernel interface every device implements. Inputs are views (strides allowed where noted);
+/// outputs are contiguous unless noted. No autograd, no shape checks beyond the contract: ops check first.
+/// </summary>
+internal interface IBackend
+{
+    Device Device { get; }
+    Storage Allocate(long bytes);
+
+    /// <summary>dst[i] = (dst dtype) src[i]; both strided, same shape.</summary>
+    void Copy(TensorView src, TensorView dst);
+    void Fill(TensorView dst, double value);
+
+    /// <summary>x and y contiguous, same numel and dtype.</summary>
+    void Unary(UnaryOp op, TensorView x, TensorView y);
+
+    /// <summary>a and b strided and broadcast to y's shape (stride 0), same dtype; y contiguous (Bool for comparisons).</summary>
+    void Binary(BinaryOp op, TensorView a, TensorView b, TensorView y);
+
+    /// <summary>y = op(x, s), or op(s, x) when <paramref name="scalarFirst"/>; x contiguous.</summary>
+    void BinaryScalar(BinaryOp op, TensorView x, double s, bool scalarFirst, TensorView y);
+    void Clamp(TensorView x, double min, double max, TensorView y);
+
+    /// <summary>y = cond ? a : b, all strided/broadcast to y's shape.</summary>
+    void Where(TensorView cond, TensorView a, TensorView b, TensorView y);
+
+    /// <summary>x contiguous viewed as [outer, reduce, inner]; y is [outer, inner] (Int64 for arg-reductions).</summary>
+    void Reduce(ReduceOp op, TensorView x, int outer, int reduce, int inner, TensorView y);
+
+    /// <summary>x contiguous viewed as [outer, dim, inner]; softmax or log-softmax along dim.</summary>
+    void Softmax(TensorView x, int outer, int dim, int inner, bool log, TensorView y);
+
+    /// <summary>Batched GEMM: a [..., M, K], b [..., K, N] with row-major or transposed last two dims and broadcast batch strides; c contiguous.</summary>
+    void MatMul(TensorView a, TensorView b, TensorView c);
+
+    void Conv2d(TensorView x, TensorView w, TensorView y, in Conv2dGeometry g);
+    void Conv2dBackwardData(TensorView gy, TensorView w, TensorView gx, in Conv2dGeometry g);
+    void Conv2dBackwardFilter(TensorView gy, TensorView x, TensorView gw, in Conv2dGeometry g);
+
+    void MaxPool2d(TensorView x, TensorView y, TensorView indices, in Pool2dGeometry g);
+    void MaxPool2dBackward(TensorView gy, TensorView indices, TensorView gx, in Pool2dGeometry g);
+    void AvgPool2d(TensorView x, TensorView y, in Pool2dGeometry g);
+    void AvgPool2dBackward(TensorView gy, TensorView gx, in Pool2dGeometry g);
+    void AdaptiveAvgPool2d(TensorView x, TensorView y);
+    void AdaptiveAvgPool2dBackward(TensorView gy, TensorView gx);
+
+    /// <summary>x contiguous [outer, n, inner]; y [outer, idx.Len, inner] = x[:, idx, :].</summary>
+    void IndexSelect(TensorView x, int outer, int n, int inner, TensorView index, TensorView y);
+
+    /// <summary>dst [outer, n, inner] += src [outer, idx.Len, inner] at idx (accumulates duplicates).</summary>
+    void IndexAdd(TensorView dst, int outer, int n, int inner, TensorView index, TensorView src);
+
+    /// <summary>y[i..] = x[.. index[i..] ..] along dim; x, index, y contiguous, index Int64, y shaped like index.</summary>
+    void Gather(TensorView x, int dim, TensorView index, TensorView y);
+
+    /// <summary>dst[.. index[i..] ..] += src[i..] along dim; dst contiguous, modified in place.</summary>
+    void ScatterAdd(TensorView dst, int dim, TensorView index, TensorView src);
+
+    /// <summary>Fills y with uniform [low, high) or normal(mean, std) draws from the counter-based stream (seed, offset).</summary>
+    void Random(TensorView y, bool normal, double a, double b, ulong seed, ulong offset);
+}
+
+/// <summary>Finds the backend for a device.</summary>
+internal static class Backend
+{
+    internal static IBackend For(Device device) => device.Type switch
+    {
+        DeviceType.Cpu => Backends.Cpu.CpuBackend.Instance,
+        _ => throw new DeviceUnavailableException(
+            $"device {device} is not available: this build of NativeNet has no CUDA backend yet; use Device.Cpu"),
+    };
+}

@@ -1,0 +1,58 @@
+namespace NativeNet;
+
+/// <summary>
+/// Disposes every tensor created on this thread while it is the innermost scope (TorchSharp's DisposeScope,
+/// simplified): <c>using var scope = Tensor.Scope();</c>. <see cref="Keep"/> moves a tensor to the enclosing
+/// scope (or unowns it when there is none). Parameters, gradients and optimizer state are never scope-owned.
+/// </summary>
+public sealed class TensorScope : IDisposable
+{
+    [ThreadStatic] static TensorScope? current;
+    readonly TensorScope? parent;
+    readonly List<Tensor> owned = new();
+    bool disposed;
+
+    TensorScope(TensorScope? parent) => this.parent = parent;
+
+    internal static TensorScope Begin() => current = new TensorScope(current);
+
+    /// <summary>The innermost scope on this thread, or null.</summary>
+    public static TensorScope? Current => current;
+
+    /// <summary>Number of tensors this scope currently owns.</summary>
+    public int Count => owned.Count(t => t.owner == this && !t.IsDisposed);
+
+    internal static void Register(Tensor t)
+    {
+        var s = current;
+        if (s == null) return;
+        t.owner = s;
+        s.owned.Add(t);
+    }
+
+    /// <summary>Keeps <paramref name="tensor"/> alive past this scope: it moves to the enclosing scope, or is unowned.</summary>
+    public T Keep<T>(T tensor) where T : Tensor
+    {
+        if (tensor.owner != this) return tensor;
+        tensor.owner = parent;
+        parent?.owned.Add(tensor);
+        return tensor;
+    }
+
+    /// <summary>Keeps several tensors (see <see cref="Keep{T}"/>).</summary>
+    public void Keep(params Tensor[] tensors)
+    {
+        foreach (var t in tensors) Keep(t);
+    }
+
+    /// <summary>Disposes the tensors this scope still owns. Disposing twice or out of order is a no-op for the extra call.</summary>
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        foreach (var t in owned)
+            if (t.owner == this) t.Dispose();
+        owned.Clear();
+        if (current == this) current = parent;
+    }
+}

@@ -1,0 +1,134 @@
+using System.Runtime.InteropServices;
+
+namespace NativeNet;
+
+/// <summary>Reading data out, casting, copying and the few in-place ops optimizers need.</summary>
+public partial class Tensor
+{
+    /// <summary>Copies the elements, in row-major order, into a new array (<c>tensor.tolist()</c> / <c>.numpy()</c>).</summary>
+    /// <typeparam name="T">Must match the dtype: float, double, long, int, bool or byte.</typeparam>
+    public T[] ToArray<T>() where T : unmanaged
+    {
+        ThrowIfDisposed();
+        var want = DTypeInfo.Of<T>();
+        if (want != DType)
+            throw new DTypeMismatchException("ToArray", $"tensor is {DType.Name()} but {typeof(T).Name} ({want.Name()}) was requested; call To(DType.{want}) first");
+        var src = Device == Device.Cpu ? Contiguous() : To(Device.Cpu);
+        var result = new T[numel];
+        MemoryMarshal.AsBytes(((CpuStorage)src.storage).Span<T>(src.offset, numel)).CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
+        DisposeIfTemp(src, this);
+        return result;
+    }
+
+    /// <summary>The value of a one-element tensor (<c>tensor.item()</c>).</summary>
+    public T Item<T>() where T : unmanaged
+    {
+        ThrowIfDisposed();
+        if (numel != 1) throw new ShapeMismatchException("Item", $"only one-element tensors can be converted to a scalar, got shape {ShapeUtil.Format(shape)}");
+        var want = DTypeInfo.Of<T>();
+        if (want == DType) return ToArray<T>()[0];
+        using var c = To(want);
+        return c.ToArray<T>()[0];
+    }
+
+    /// <summary>The value of a one-element tensor as double, whatever its dtype.</summary>
+    public double Item() => Item<double>();
+
+    /// <summary>Returns this tensor if it is contiguous, else a contiguous copy (<c>tensor.contiguous()</c>).</summary>
+    public Tensor Contiguous() => IsContiguous ? this : CopyAs(DType, Device, "Contiguous");
+
+    /// <summary>A contiguous copy that stays in the graph (<c>tensor.clone()</c>).</summary>
+    public Tensor Clone() => CopyAs(DType, Device, "Identity");
+
+    /// <summary>Casts to <paramref name="dtype"/> (<c>tensor.to(dtype)</c>); returns this tensor when nothing changes.</summary>
+    public Tensor To(DType dtype) => dtype == DType ? this : CopyAs(dtype, Device, "Cast");
+
+    /// <summary>Moves to <paramref name="device"/> (<c>tensor.to(device)</c>); returns this tensor when nothing changes.</summary>
+    public Tensor To(Device device) => device == Device ? this : CopyAs(DType, device, "Copy");
+
+    /// <summary>Casts and moves (<c>tensor.to(device, dtype)</c>).</summary>
+    public Tensor To(DType dtype, Device device) => dtype == DType && device == Device ? this : CopyAs(dtype, device, "Cast");
+
+    Tensor CopyAs(DType dtype, Device device, string name)
+    {
+        ThrowIfDisposed();
+        if (device != Device)
+            throw new DeviceUnavailableException($"{name}: copying from {Device} to {device} needs the {device.Type} backend, which this build does not have");
+        var y = Empty(shape, dtype, device);
+        Backend.Copy(View, y.View);
+        if (Autograd.Needs(this) && dtype.IsFloatingPoint())
+        {
+            var from = DType;
+            Autograd.Record(y, name, [this], g => [g.To(from)]);
+        }
+        return y;
+    }
+
+    /// <summary>Copies <paramref name="source"/> (broadcast, cast) into this tensor in place (<c>tensor.copy_</c>).</summary>
+    public Tensor CopyFrom(Tensor source)
+    {
+        CheckInPlace("CopyFrom");
+        CheckSameDevice("CopyFrom", this, source);
+        var bs = ShapeUtil.Broadcast(shape, source.shape, "CopyFrom");
+        if (!bs.AsSpan().SequenceEqual(shape))
+            throw new ShapeMismatchException("CopyFrom", $"source shape {ShapeUtil.Format(source.shape)} does not broadcast to {ShapeUtil.Format(shape)}");
+        var sv = new TensorView(source.storage, shape, ShapeUtil.BroadcastStrides(source.shape, source.strides, shape), source.offset, source.DType);
+        Backend.Copy(sv, View);
+        return this;
+    }
+
+    /// <summary>Fills in place (<c>tensor.fill_</c>).</summary>
+    public Tensor FillInPlace(double value)
+    {
+        CheckInPlace("FillInPlace");
+        if (IsContiguous) Backend.Fill(View, value);
+        else
+        {
+            using var f = Full(shape, value, DType, Device);
+            CopyFrom(f);
+        }
+        return this;
+    }
+
+    /// <summary>Zeros in place (<c>tensor.zero_</c>).</summary>
+    public Tensor ZeroInPlace() => FillInPlace(0);
+
+    /// <summary>this += alpha·other in place (<c>tensor.add_(other, alpha=…)</c>); other broadcasts.</summary>
+    public Tensor AddInPlace(Tensor other, double alpha = 1)
+    {
+        CheckInPlace("AddInPlace");
+        if (alpha == 1) return InPlaceBinary(BinaryOp.Add, other);
+        using var scaled = other.Mul(alpha);
+        return InPlaceBinary(BinaryOp.Add, scaled);
+    }
+
+    /// <summary>this *= other in place (<c>tensor.mul_</c>).</summary>
+    public Tensor MulInPlace(Tensor other)
+    {
+        CheckInPlace("MulInPlace");
+        return InPlaceBinary(BinaryOp.Mul, other);
+    }
+
+    /// <summary>this *= s in place (<c>tensor.mul_(s)</c>).</summary>
+    public Tensor MulInPlace(double s)
+    {
+        CheckInPlace("MulInPlace");
+        if (!IsContiguous) throw new InvalidOperationException("MulInPlace: needs a contiguous tensor");
+        Backend.BinaryScalar(BinaryOp.Mul, View, s, false, View);
+        return this;
+    }
+
+    Tensor InPlaceBinary(BinaryOp op, Tensor other)
+    {
+        CheckSameDevice(op.ToString(), this, other);
+        if (!IsContiguous) throw new InvalidOperationException($"{op}InPlace: needs a contiguous tensor");
+        var bs = ShapeUtil.Broadcast(shape, other.shape, op + "InPlace");
+        if (!bs.AsSpan().SequenceEqual(shape))
+            throw new ShapeMismatchException(op + "InPlace", $"operand shape {ShapeUtil.Format(other.shape)} does not broadcast to {ShapeUtil.Format(shape)}");
+        var oc = other.CastIfNeeded(DType);
+        var ov = new TensorView(oc.storage, shape, ShapeUtil.BroadcastStrides(oc.shape, oc.strides, shape), oc.offset, DType);
+        Backend.Binary(op, View, ov, View);
+        DisposeIfTemp(oc, other);
+        return this;
+    }
+}
