@@ -5,6 +5,7 @@ internal enum UnaryOp
 {
     Neg, Abs, Exp, Log, Sqrt, Rsqrt, Tanh, Sigmoid, Relu, Sin, Cos, Floor, Ceil, Round, Sign, Reciprocal,
     Erf, Log1p, Expm1, Square, Not,
+    Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh,
 }
 
 /// <summary>Elementwise two-input ops; comparisons produce Bool. ReluGrad(g, x) = x &gt; 0 ? g : 0.</summary>

@@ -56,6 +56,15 @@ internal sealed unsafe partial class CpuBackend
             case UnaryOp.Log1p: TensorPrimitives.LogP1(a, b); break;
             case UnaryOp.Expm1: TensorPrimitives.ExpM1(a, b); break;
             case UnaryOp.Square: TensorPrimitives.Multiply(a, a, b); break;
+            case UnaryOp.Tan: TensorPrimitives.Tan(a, b); break;
+            case UnaryOp.Asin: TensorPrimitives.Asin(a, b); break;
+            case UnaryOp.Acos: TensorPrimitives.Acos(a, b); break;
+            case UnaryOp.Atan: TensorPrimitives.Atan(a, b); break;
+            case UnaryOp.Sinh: TensorPrimitives.Sinh(a, b); break;
+            case UnaryOp.Cosh: TensorPrimitives.Cosh(a, b); break;
+            case UnaryOp.Asinh: TensorPrimitives.Asinh(a, b); break;
+            case UnaryOp.Acosh: TensorPrimitives.Acosh(a, b); break;
+            case UnaryOp.Atanh: TensorPrimitives.Atanh(a, b); break;
             case UnaryOp.Erf: for (int i = 0; i < a.Length; i++) b[i] = T.CreateTruncating(SpecialFunctions.Erf(double.CreateTruncating(a[i]))); break;
             default: throw new DTypeMismatchException(op.ToString(), $"not defined for {typeof(T).Name}");
         }

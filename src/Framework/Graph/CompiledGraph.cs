@@ -1,0 +1,269 @@
+namespace NativeNet;
+
+/// <summary>One node of a compiled plan: the kernel, its input/output slots and the slots that die after it.</summary>
+internal sealed class PlanStep
+{
+    internal required GraphNode Node;
+    internal required OpDef Def;
+    internal required int Opset;
+    internal required int[] In;
+    internal required int[] Out;
+    internal required int[] Implicit;
+    internal int[] FreeAfter = [];
+}
+
+/// <summary>
+/// A graph compiled once for repeated execution (<see cref="Graph.Compile"/>; the analogue of a <c>tf.function</c>'s
+/// concrete function or an ONNX Runtime session). Compilation validates, orders nodes topologically, removes dead
+/// code, folds constant subgraphs (including shape arithmetic over static input shapes) and computes liveness so every
+/// intermediate tensor is disposed right after its last use. Gradients flow through a run when inputs or initializers
+/// require grad. The passes run in <see cref="PassNames"/> order: elementwise fusion and a buffer-reuse memory plan
+/// are further passes over the same step list.
+/// </summary>
+public sealed partial class CompiledGraph
+{
+    readonly Graph graph;
+    readonly Dictionary<string, int> slotOf = new();
+    readonly List<string> slotNames = new();
+    object?[] constants = [];
+    readonly int[] inputSlots;
+    readonly int[] outputSlots;
+    int[] freeVarSlots = [];
+    List<PlanStep> steps = new();
+    readonly Dictionary<Graph, CompiledGraph> subplans = new(ReferenceEqualityComparer.Instance);
+    readonly IReadOnlySet<string>? outerScope;
+    readonly bool isSubgraph;
+
+    internal CompiledGraph(Graph g, IReadOnlySet<string>? outer = null)
+    {
+        graph = g;
+        outerScope = outer;
+        isSubgraph = outer != null;
+        if (!isSubgraph)
+        {
+            g.Validate();
+            var unsupported = OpRegistry.FindUnsupported(g);
+            if (unsupported.Count > 0) throw new UnsupportedOperatorException(unsupported);
+        }
+        inputSlots = g.Inputs.Select(v => Slot(v.Name)).ToArray();
+        foreach (var n in g.Nodes)
+        {
+            var def = OpRegistry.Find(n.Domain, n.OpType) ?? throw new UnsupportedOperatorException(
+                [new UnsupportedOperator(n.OpType, n.Domain, g.OpsetVersion(n.Domain), n.Name, "no NativeNet implementation of this operator")]);
+            steps.Add(new PlanStep
+            {
+                Node = n, Def = def, Opset = g.OpsetVersion(n.Domain),
+                In = n.Inputs.Select(i => i.Length == 0 ? -1 : Slot(i)).ToArray(),
+                Out = n.Outputs.Select(o => o.Length == 0 ? -1 : Slot(o)).ToArray(),
+                Implicit = n.ImplicitInputs.Select(Slot).ToArray(),
+            });
+        }
+        outputSlots = g.Outputs.Select(v => Slot(v.Name)).ToArray();
+        constants = new object?[slotNames.Count];
+        foreach (var (name, t) in g.Initializers)
+            if (slotOf.TryGetValue(name, out int s)) constants[s] = t;
+        Optimize();
+    }
+
+    int Slot(string name)
+    {
+        if (slotOf.TryGetValue(name, out int s)) return s;
+        slotOf[name] = slotNames.Count;
+        slotNames.Add(name);
+        return slotNames.Count - 1;
+    }
+
+    internal bool TrySlot(string name, out int slot) => slotOf.TryGetValue(name, out slot);
+
+    /// <summary>The graph this plan was compiled from.</summary>
+    public Graph Graph => graph;
+
+    /// <summary>Names of the inputs <see cref="Run(Tensor[])"/> takes, in order.</summary>
+    public IReadOnlyList<string> InputNames => graph.Inputs.Select(v => v.Name).ToList();
+
+    /// <summary>Names of the outputs, in order.</summary>
+    public IReadOnlyList<string> OutputNames => graph.Outputs.Select(v => v.Name).ToList();
+
+    /// <summary>Number of nodes the plan runs per call (after folding and dead-code removal).</summary>
+    public int StepCount => steps.Count;
+
+    /// <summary>Number of nodes evaluated once at compile time.</summary>
+    public int FoldedNodeCount { get; private set; }
+
+    /// <summary>Number of nodes removed because no output depends on them.</summary>
+    public int RemovedNodeCount { get; private set; }
+
+    /// <summary>The compile passes, in order.</summary>
+    public static IReadOnlyList<string> PassNames { get; } = ["DeadCodeElimination", "ConstantFolding", "DeadCodeElimination", "Liveness"];
+
+    /// <summary>Runs a one-output graph (<c>plan(x)</c>).</summary>
+    public Tensor Call(params Tensor[] inputs)
+    {
+        if (graph.Outputs.Count != 1)
+            throw new InvalidOperationException($"Call: graph '{graph.Name}' has {graph.Outputs.Count} outputs; use Run to get all of them");
+        return Run(inputs)[0];
+    }
+
+    /// <summary>Runs the graph on inputs given in <see cref="InputNames"/> order; returns the outputs in order.</summary>
+    public Tensor[] Run(params Tensor[] inputs)
+    {
+        if (inputs.Length != graph.Inputs.Count)
+            throw new ArgumentException($"graph '{graph.Name}' takes {graph.Inputs.Count} input(s) ({string.Join(", ", InputNames)}), got {inputs.Length}");
+        return AsTensors(RunValues(inputs, null));
+    }
+
+    /// <summary>Runs the graph on inputs given by name; returns the outputs by name.</summary>
+    public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        var ordered = new object?[graph.Inputs.Count];
+        for (int i = 0; i < ordered.Length; i++)
+            ordered[i] = inputs.TryGetValue(graph.Inputs[i].Name, out var t) ? t
+                : throw new ArgumentException($"graph '{graph.Name}': input '{graph.Inputs[i].Name}' was not given");
+        foreach (var k in inputs.Keys)
+            if (!graph.Inputs.Any(v => v.Name == k)) throw new ArgumentException($"graph '{graph.Name}' has no input named '{k}' (inputs: {string.Join(", ", InputNames)})");
+        var outs = AsTensors(RunValues(ordered, null));
+        var r = new Dictionary<string, Tensor>();
+        for (int i = 0; i < outs.Length; i++) r[graph.Outputs[i].Name] = outs[i];
+        return r;
+    }
+
+    Tensor[] AsTensors(object?[] values)
+    {
+        var r = new Tensor[values.Length];
+        for (int i = 0; i < values.Length; i++)
+            r[i] = values[i] as Tensor ?? throw new InvalidOperationException(
+                $"graph output '{graph.Outputs[i].Name}' is a {(values[i] == null ? "missing optional" : "sequence")} value, not a tensor");
+        return r;
+    }
+
+    internal CompiledGraph Subplan(Graph g)
+    {
+        lock (subplans)
+        {
+            if (subplans.TryGetValue(g, out var p)) return p;
+            var scope = new HashSet<string>(slotNames);
+            if (outerScope != null) scope.UnionWith(outerScope);
+            p = new CompiledGraph(g, scope);
+            subplans[g] = p;
+            return p;
+        }
+    }
+
+    /// <summary>Runs the plan: values may be tensors, sequences or null (absent optionals).</summary>
+    internal object?[] RunValues(object?[] inputs, ExecutionFrame? outer)
+    {
+        if (inputs.Length != inputSlots.Length)
+            throw new ArgumentException($"graph '{graph.Name}' takes {inputSlots.Length} input(s), got {inputs.Length}");
+        var slots = (object?[])constants.Clone();
+        var owned = new bool[slots.Length];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            CheckInput(graph.Inputs[i], inputs[i]);
+            slots[inputSlots[i]] = inputs[i];
+        }
+        if (freeVarSlots.Length > 0)
+        {
+            if (outer == null) throw new GraphValidationException($"graph '{graph.Name}' reads outer-scope values but runs without an enclosing graph");
+            foreach (var s in freeVarSlots) slots[s] = outer.Lookup(slotNames[s]);
+        }
+        var frame = new ExecutionFrame(this, slots, outer);
+        foreach (var step in steps) Execute(step, slots, owned, frame);
+        var result = new object?[outputSlots.Length];
+        for (int i = 0; i < result.Length; i++)
+        {
+            var v = slots[outputSlots[i]];
+            // Never hand out an object the plan keeps (constants, inputs, outer values, an earlier output): give a view.
+            bool shared = !owned[outputSlots[i]] || Array.IndexOf(outputSlots, outputSlots[i]) < i;
+            result[i] = shared && v is Tensor t ? t.Reshape(t.Shape.ToArray()) : v;
+        }
+        return result;
+    }
+
+    void Execute(PlanStep step, object?[] slots, bool[] owned, ExecutionFrame frame)
+    {
+        var ins = new object?[step.In.Length];
+        for (int k = 0; k < ins.Length; k++) ins[k] = step.In[k] < 0 ? null : slots[step.In[k]];
+        var outs = Invoke(step, ins, frame);
+        for (int k = 0; k < step.Out.Length; k++)
+        {
+            int s = step.Out[k];
+            var v = k < outs.Length ? outs[k] : null;
+            if (s < 0)
+            {
+                if (v is Tensor dead && !IsShared(dead, ins, step.Node, outs, k)) dead.Dispose();
+                continue;
+            }
+            if (v is Tensor t && IsShared(t, ins, step.Node, outs, k)) v = t.Reshape(t.Shape.ToArray());
+            slots[s] = v;
+            owned[s] = true;
+        }
+        foreach (var s in step.FreeAfter)
+        {
+            if (owned[s] && slots[s] is Tensor t) t.Dispose();
+            slots[s] = null;
+            owned[s] = false;
+        }
+    }
+
+    static bool IsShared(Tensor t, object?[] ins, GraphNode node, object?[] outs, int k)
+    {
+        foreach (var i in ins) if (ReferenceEquals(i, t)) return true;
+        for (int j = 0; j < k; j++) if (ReferenceEquals(outs[j], t)) return true;
+        foreach (var a in node.Attributes) if (ReferenceEquals(a.Value, t)) return true;
+        return false;
+    }
+
+    static object?[] Invoke(PlanStep step, object?[] ins, ExecutionFrame frame)
+    {
+        var ctx = new OpContext(step.Node, step.Opset, ins, frame);
+        bool recording = Autograd.IsGradEnabled && ins.Any(v => v is Tensor { RequiresGrad: true });
+        try
+        {
+            if (recording) return step.Def.Kernel(ctx);
+            // Temporaries of composite kernels go back to the pool at once; outputs are kept.
+            using var scope = Tensor.Scope();
+            var outs = step.Def.Kernel(ctx);
+            foreach (var o in outs)
+            {
+                if (o is Tensor t) scope.Keep(t);
+                else if (o is TensorSequence seq) foreach (var it in seq.Items) scope.Keep(it);
+            }
+            return outs;
+        }
+        catch (GraphExecutionException) { throw; }
+        catch (UnsupportedOperatorException) { throw; }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException or ArithmeticException or OverflowException)
+        {
+            throw new GraphExecutionException(step.Node.OpType, step.Node.Name, e.Message, e);
+        }
+    }
+
+    void CheckInput(GraphValue decl, object? value)
+    {
+        string where = $"graph '{graph.Name}' input '{decl.Name}'";
+        switch (decl.Kind)
+        {
+            case GraphValueKind.Tensor:
+                if (value is not Tensor t) throw new ArgumentException($"{where} must be a tensor");
+                if (decl.DType is DType dt && t.DType != dt)
+                    throw new DTypeMismatchException(where, $"expected {dt.Name()}, got {t.DType.Name()}");
+                if (!isSubgraph && decl.Shape is { } shape)
+                {
+                    if (shape.Length != t.Dim)
+                        throw new ShapeMismatchException(where, $"expected rank {shape.Length} {FormatDims(shape)}, got {ShapeUtil.Format(t.Shape)}");
+                    for (int d = 0; d < shape.Length; d++)
+                        if (shape[d].Size is int size && size != t.Shape[d])
+                            throw new ShapeMismatchException(where, $"expected shape {FormatDims(shape)}, got {ShapeUtil.Format(t.Shape)} (dimension {d})");
+                }
+                break;
+            case GraphValueKind.Sequence:
+                if (value is not TensorSequence) throw new ArgumentException($"{where} must be a sequence of tensors");
+                break;
+            default:
+                if (value is not (null or Tensor or TensorSequence)) throw new ArgumentException($"{where} must be a tensor or absent");
+                break;
+        }
+    }
+
+    static string FormatDims(GraphDim[] dims) => "[" + string.Join(", ", dims.Select(d => d.ToString())) + "]";
+}
