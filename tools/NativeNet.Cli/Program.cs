@@ -1,8 +1,9 @@
 using System.CommandLine;
 using NativeNet.Cli;
 
-// nativenet: the command-line entry point (train, info). Parsing is System.CommandLine's; the commands live beside this file.
+// nativenet: the command-line entry point (train, info, check-onnx, run, inspect). Parsing is System.CommandLine's; the commands live beside this file.
 var root = new RootCommand("NativeNet: deep learning for .NET (PyTorch-style tensors and autograd, Keras-style training)");
 // TRAIN_PENDING
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(CheckOnnxCommand.Create());
 return root.Parse(args).Invoke();

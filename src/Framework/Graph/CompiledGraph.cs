@@ -44,6 +44,9 @@ public sealed partial class CompiledGraph
             g.Validate();
             var unsupported = OpRegistry.FindUnsupported(g);
             if (unsupported.Count > 0) throw new UnsupportedOperatorException(unsupported);
+            var foreign = g.Inputs.Select(v => ("input", v)).Concat(g.Outputs.Select(v => ("output", v)))
+                .Where(p => p.v.ForeignType != null).Select(p => $"{p.Item1} '{p.v.Name}' is {p.v.ForeignType}").ToList();
+            if (foreign.Count > 0) throw new UnsupportedDataTypeException(foreign);
         }
         inputSlots = g.Inputs.Select(v => Slot(v.Name)).ToArray();
         foreach (var n in g.Nodes)
@@ -225,8 +228,8 @@ public sealed partial class CompiledGraph
             var outs = step.Def.Kernel(ctx);
             foreach (var o in outs)
             {
-                if (o is Tensor t) scope.Keep(t);
-                else if (o is TensorSequence seq) foreach (var it in seq.Items) scope.Keep(it);
+                if (o is Tensor t) scope.Keep<Tensor>(t);
+                else if (o is TensorSequence seq) foreach (var it in seq.Items) scope.Keep<Tensor>(it);
             }
             return outs;
         }

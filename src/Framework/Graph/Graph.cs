@@ -29,6 +29,9 @@ public sealed partial class Graph
     /// <summary>Known dtype/shape of intermediate values (ONNX <c>value_info</c>); optional.</summary>
     public Dictionary<string, GraphValue> ValueInfo { get; } = new();
 
+    /// <summary>Nodes an importer could not represent fully (e.g. a string-valued Constant), with the reason.</summary>
+    internal Dictionary<GraphNode, string> ImportIssues { get; } = new(ReferenceEqualityComparer.Instance);
+
     /// <summary>Opset version per operator domain ("" is ai.onnx). Subgraphs share their parent's table.</summary>
     public Dictionary<string, int> OpsetImports { get; internal set; } = new() { [""] = 17 };
 

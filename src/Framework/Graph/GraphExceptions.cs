@@ -71,3 +71,14 @@ public sealed class GraphExecutionException : InvalidOperationException
     /// <summary>The failing node's name (may be empty).</summary>
     public string NodeName { get; }
 }
+
+/// <summary>A graph declares values of a type NativeNet has no dtype for (float16, int8, string, map, ...); the message lists them.</summary>
+public sealed class UnsupportedDataTypeException : NotSupportedException
+{
+    /// <summary>Creates the exception from one line per offending value.</summary>
+    public UnsupportedDataTypeException(IReadOnlyList<string> problems)
+        : base($"unsupported data type(s): {string.Join("; ", problems)}") => Problems = problems;
+
+    /// <summary>One description per offending value, e.g. "input 'x' is float16".</summary>
+    public IReadOnlyList<string> Problems { get; }
+}

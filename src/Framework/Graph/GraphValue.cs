@@ -56,13 +56,16 @@ public sealed class GraphValue
     /// <summary>Tensor, sequence or optional.</summary>
     public GraphValueKind Kind { get; set; }
 
+    /// <summary>The declared type when NativeNet cannot represent it (e.g. "float16", "string", "map"), else null.</summary>
+    public string? ForeignType { get; set; }
+
     /// <summary>The shape as sizes when every dim is fixed, else null.</summary>
     public int[]? StaticShape => Shape is { } s && s.All(d => d.IsStatic) ? s.Select(d => d.Size!.Value).ToArray() : null;
 
     /// <summary>"name: float32[batch, 3, 224, 224]".</summary>
     public override string ToString()
     {
-        string t = DType?.Name() ?? "?";
+        string t = ForeignType ?? DType?.Name() ?? "?";
         string s = Shape == null ? "[...]" : "[" + string.Join(", ", Shape.Select(d => d.ToString())) + "]";
         return Kind switch
         {

@@ -39,6 +39,7 @@ internal static partial class OpRegistry
         RegisterControlFlow();
         RegisterSequences();
         RegisterMisc();
+        RegisterTraining();
     }
 
     internal static OpDef? Find(string domain, string opType) => Table.GetValueOrDefault((domain == "ai.onnx" ? "" : domain, opType));
@@ -75,7 +76,7 @@ internal static partial class OpRegistry
         foreach (var n in g.Nodes)
         {
             int opset = g.OpsetVersion(n.Domain);
-            var why = WhyUnsupported(n, opset);
+            var why = g.ImportIssues.TryGetValue(n, out var issue) ? issue : WhyUnsupported(n, opset);
             if (why != null) list.Add(new UnsupportedOperator(n.OpType, n.Domain, opset, n.Name, why));
             foreach (var s in n.Subgraphs()) Collect(s, list);
         }
@@ -89,7 +90,20 @@ internal static partial class OpRegistry
 
     static void Unary(string op, Func<Tensor, Tensor> f) => Add(op, ctx => f(ctx.In(0)), traits: OpTraits.SameShape);
 
-    static void Binary(string op, Func<Tensor, Tensor, Tensor> f) => Add(op, ctx => f(ctx.In(0), ctx.In(1)));
+    static void Binary(string op, Func<Tensor, Tensor, Tensor> f) => Add(op, ctx => f(ctx.In(0), LegacyBroadcast(ctx, ctx.In(0), ctx.In(1))));
+
+    /// <summary>
+    /// Before opset 7, binary ops broadcast only with broadcast=1, aligning B with A at axis (default: the trailing dims);
+    /// reshaping B to that alignment gives the same result under NumPy broadcasting.
+    /// </summary>
+    static Tensor LegacyBroadcast(OpContext ctx, Tensor a, Tensor b)
+    {
+        if (ctx.Opset >= 7 || ctx.A.GetInt("broadcast", 0) == 0 || !ctx.A.Has("axis") || b.Dim == 0) return b;
+        int axis = ctx.Axis(ctx.A.GetInt("axis"), a.Dim);
+        int trailing = a.Dim - axis - b.Dim;
+        if (trailing < 0) throw ctx.Fail($"B {ShapeUtil.Format(b.Shape)} does not fit A {ShapeUtil.Format(a.Shape)} at axis {axis}");
+        return b.Reshape([.. b.Shape.ToArray(), .. Enumerable.Repeat(1, trailing)]);
+    }
 
     /// <summary>ONNX TensorProto.DataType code to NativeNet dtype, or null for types NativeNet does not have.</summary>
     internal static DType? FromOnnxType(long code) => code switch

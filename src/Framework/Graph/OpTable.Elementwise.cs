@@ -140,8 +140,12 @@ internal static partial class OpRegistry
         Add("PRelu", ctx =>
         {
             var x = ctx.In(0);
+            var slope = ctx.In(1);
+            // Opset 6 and older: a [C] slope is per channel.
+            if (ctx.Opset < 7 && slope.Dim == 1 && x.Dim > 2 && slope.NumEl == x.Shape[1] && slope.NumEl > 1)
+                slope = slope.Reshape([slope.NumEl, .. Enumerable.Repeat(1, x.Dim - 2)]);
             using var neg = x.Lt(0.0);
-            return Tensor.Where(neg, x.Mul(ctx.In(1)), x);
+            return Tensor.Where(neg, x.Mul(slope), x);
         });
         Add("Elu", ctx => ctx.In(0).Elu(ctx.A.GetFloat("alpha", 1f)), traits: OpTraits.SameShape);
         Add("Selu", ctx => ctx.In(0).Elu(ctx.A.GetFloat("alpha", 1.67326319217681884765625f)).Mul(ctx.A.GetFloat("gamma", 1.05070102214813232421875f)),

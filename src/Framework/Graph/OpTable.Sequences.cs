@@ -18,7 +18,13 @@ internal static partial class OpRegistry
             var seq = ctx.Seq(0);
             var t = ctx.In(1);
             if (seq.Items.Count > 0 && t.DType != seq.DType) throw ctx.Fail($"cannot insert a {t.DType.Name()} tensor into a {seq.DType.Name()} sequence");
-            int pos = ctx.Has(2) ? SeqPosition(ctx, (long)ctx.Scalar(2), seq.Items.Count + 1) : seq.Items.Count;
+            int n = seq.Items.Count, pos = n;
+            if (ctx.Has(2))
+            {
+                long p = (long)ctx.Scalar(2);
+                if (p < -n || p > n) throw ctx.Fail($"position {p} is out of range [-{n}, {n}]");
+                pos = (int)(p < 0 ? p + n : p);
+            }
             var r = new TensorSequence(seq.Items.Count == 0 ? t.DType : seq.DType, seq.Items);
             r.Items.Insert(pos, t);
             return [r];

@@ -1,0 +1,67 @@
+using Google.Protobuf;
+using P = global::Onnx;
+
+namespace NativeNet.Interop;
+
+/// <summary>
+/// ONNX import (<c>onnx.load</c> + <c>onnxruntime.InferenceSession</c> in one call): <see cref="Load"/> gives a runnable
+/// model, <see cref="LoadGraph"/> the graph, <see cref="LoadTensor"/> a serialized TensorProto (test data).
+/// Truncated, corrupt or hostile files raise <see cref="OnnxFormatException"/>; operators and dtypes NativeNet lacks
+/// raise <see cref="UnsupportedOperatorException"/> (listing all of them) or <see cref="UnsupportedDataTypeException"/>.
+/// </summary>
+public static class Onnx
+{
+    /// <summary>Loads and compiles a model; unsupported operators are reported here, all at once.</summary>
+    public static GraphModule Load(string path) => new(LoadGraph(path));
+
+    /// <summary>Loads a model's graph without compiling it (works for models with unsupported operators, e.g. to inspect them).</summary>
+    public static Graph LoadGraph(string path)
+    {
+        var model = OnnxImporter.ReadModel(path);
+        try
+        {
+            return OnnxImporter.Import(model, path);
+        }
+        catch (GraphValidationException e)
+        {
+            throw new OnnxFormatException(path, e.Message, e);
+        }
+        catch (GraphAttributeException e)
+        {
+            throw new OnnxFormatException(path, e.Message, e);
+        }
+    }
+
+    /// <summary>Loads a serialized TensorProto (the ONNX test-data format <c>input_0.pb</c>).</summary>
+    public static Tensor LoadTensor(string path)
+    {
+        var t = Parse(path, P.TensorProto.Parser);
+        return OnnxTensors.ToTensor(t, null, path);
+    }
+
+    /// <summary>Writes a tensor as a serialized TensorProto.</summary>
+    public static void SaveTensor(Tensor tensor, string path, string name = "")
+    {
+        var bytes = OnnxTensors.FromTensor(tensor, name).ToByteArray();
+        string tmp = path + ".tmp";
+        File.WriteAllBytes(tmp, bytes);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>The names of the ONNX operators (default domain) NativeNet can run.</summary>
+    public static IReadOnlyList<string> SupportedOperators => OpRegistry.OpTypes().ToList();
+
+    internal static T Parse<T>(string path, MessageParser<T> parser) where T : IMessage<T>
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"file not found: {path}", path);
+        if (new FileInfo(path).Length > OnnxImporter.MaxModelBytes) throw new OnnxFormatException(path, "file exceeds the 2 GiB protobuf limit");
+        try
+        {
+            return parser.ParseFrom(File.ReadAllBytes(path));
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new OnnxFormatException(path, $"not a valid {typeof(T).Name} ({e.Message})", e);
+        }
+    }
+}
