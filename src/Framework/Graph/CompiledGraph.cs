@@ -197,6 +197,7 @@ public sealed partial class CompiledGraph
                 continue;
             }
             if (v is Tensor t && IsShared(t, ins, step.Node, outs, k)) v = t.Reshape(t.Shape.ToArray());
+            else if (v is TensorSequence seq) OwnItems(seq, ins);
             slots[s] = v;
             owned[s] = true;
         }
@@ -208,9 +209,20 @@ public sealed partial class CompiledGraph
         }
     }
 
+    /// <summary>A sequence must not hold the very tensor objects that slots own (they are disposed at their last use): alias them.</summary>
+    static void OwnItems(TensorSequence seq, object?[] ins)
+    {
+        for (int i = 0; i < seq.Items.Count; i++)
+            if (ins.Any(x => ReferenceEquals(x, seq.Items[i]))) seq.Items[i] = seq.Items[i].Reshape(seq.Items[i].Shape.ToArray());
+    }
+
     static bool IsShared(Tensor t, object?[] ins, GraphNode node, object?[] outs, int k)
     {
-        foreach (var i in ins) if (ReferenceEquals(i, t)) return true;
+        foreach (var i in ins)
+        {
+            if (ReferenceEquals(i, t)) return true;
+            if (i is TensorSequence seq && seq.Items.Any(it => ReferenceEquals(it, t))) return true;
+        }
         for (int j = 0; j < k; j++) if (ReferenceEquals(outs[j], t)) return true;
         foreach (var a in node.Attributes) if (ReferenceEquals(a.Value, t)) return true;
         return false;

@@ -51,7 +51,7 @@ internal static partial class OpRegistry
         Unary("Atanh", x => x.Atanh());
         Unary("IsNaN", x => x.IsNan());
         Add("IsInf", ctx => ctx.In(0).IsInf(ctx.A.GetInt("detect_positive", 1) != 0, ctx.A.GetInt("detect_negative", 1) != 0), traits: OpTraits.SameShape);
-        Unary("Identity", x => x);
+        AddMulti("Identity", ctx => [ctx.Inputs.Length > 0 ? ctx.Inputs[0] : throw ctx.Fail("needs an input")], traits: OpTraits.SameShape);
         Add("Cast", ctx => ctx.In(0).To(DTypeAttr(ctx, "to", ctx.In(0).DType)), DTypeAttrCheck("to"), OpTraits.SameShape);
         Add("CastLike", ctx => ctx.In(0).To(ctx.In(1).DType), traits: OpTraits.SameShape);
         Add("Clip", Clip, traits: OpTraits.SameShape);
@@ -70,8 +70,8 @@ internal static partial class OpRegistry
     {
         if (a.DType.IsFloatingPoint()) return a.Pow(b.To(a.DType));
         if (!b.DType.IsFloatingPoint()) return Tensor.BinaryForward(BinaryOp.Pow, a, b.To(a.DType), "Pow");
-        using var af = a.To(DType.Float64);
-        using var bf = b.To(DType.Float64);
+        var af = a.To(DType.Float64);
+        var bf = b.To(DType.Float64);
         using var p = af.Pow(bf);
         return p.To(a.DType);
     }
@@ -87,11 +87,11 @@ internal static partial class OpRegistry
             return a.Sub(m);
         }
         // a - trunc(a / b) * b in float64, then back.
-        using var ad = a.To(DType.Float64);
-        using var bd = b.To(DType.Float64);
+        var ad = a.To(DType.Float64);
+        var bd = b.To(DType.Float64);
         using var r = Tensor.BinaryForward(BinaryOp.Remainder, ad, bd, "Mod");
         using var wrong = r.Ne(0.0).LogicalAnd(r.Lt(0.0).LogicalXor(ad.Lt(0.0)));
-        using var fixedUp = Tensor.Where(wrong, r.Sub(bd), r);
+        var fixedUp = Tensor.Where(wrong, r.Sub(bd), r);
         return fixedUp.To(DTypeInfo.Promote(a.DType, b.DType));
     }
 

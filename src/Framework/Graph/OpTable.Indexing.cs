@@ -186,9 +186,9 @@ internal static partial class OpRegistry
                 break;
             case "mul" or "max" or "min":
                 // Not differentiable: combined on the host in float64 (exact for every dtype NativeNet has but int64 beyond 2^53).
-                using (var dd = d2.To(DType.Float64))
-                using (var ud = u.To(DType.Float64))
                 {
+                    var dd = d2.To(DType.Float64);
+                    var ud = u.To(DType.Float64);
                     var dv = dd.ToArray<double>();
                     var uv = ud.ToArray<double>();
                     for (int r = 0; r < rows.Length; r++)
@@ -215,7 +215,7 @@ internal static partial class OpRegistry
         if (values.NumEl != 2) throw ctx.Fail("values must hold [off, on]");
         if (depth <= 0 || depth > int.MaxValue) throw ctx.Fail($"depth {depth} is out of range");
         int axis = ctx.Axis(ctx.A.GetInt("axis", -1), indices.Dim + 1);
-        using var idx = indices.DType.IsFloatingPoint() ? indices.Floor().To(DType.Int64) : indices.To(DType.Int64);
+        var idx = indices.DType.IsFloatingPoint() ? indices.Floor().To(DType.Int64) : indices.To(DType.Int64);
         using var fixedIdx = NonNegative(idx, (int)depth);
         using var expanded = fixedIdx.Unsqueeze(axis);
         var shape = Enumerable.Repeat(1, indices.Dim + 1).ToArray();

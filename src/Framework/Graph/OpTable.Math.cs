@@ -69,7 +69,7 @@ internal static partial class OpRegistry
         var shape = Enumerable.Repeat(1, x.Dim).ToArray();
         shape[dim] = x.Shape[dim];
         using var ar = Tensor.Arange(x.Shape[dim]).Reshape(shape);
-        using var hit = idx.Eq(ar);
+        var hit = idx.Eq(ar);
         return hit.To(x.DType);
     }
 
@@ -79,7 +79,7 @@ internal static partial class OpRegistry
         if (x.Dim < 2 || x.Shape[^1] != x.Shape[^2])
             throw new ShapeMismatchException("Det", $"expects [..., n, n], got {ShapeUtil.Format(x.Shape)}");
         int n = x.Shape[^1];
-        using var xd = x.To(DType.Float64);
+        var xd = x.To(DType.Float64);
         var v = xd.ToArray<double>();
         int count = n == 0 ? 1 : v.Length / (n * n);
         var r = new double[count];
@@ -107,7 +107,7 @@ internal static partial class OpRegistry
             }
             r[b] = det;
         }
-        using var t = Tensor.FromArray(r, x.Shape[..^2].ToArray());
+        var t = Tensor.FromArray(r, x.Shape[..^2].ToArray());
         return t.To(x.DType);
     }
 

@@ -60,7 +60,7 @@ internal static partial class OpRegistry
 
     static double[] ToDoubles(Tensor t)
     {
-        using var d = t.To(DType.Float64);
+        var d = t.To(DType.Float64);
         return d.ToArray<double>();
     }
 
@@ -197,7 +197,7 @@ internal static partial class OpRegistry
         if (input.Dim < 2) throw ctx.Fail($"input must be [N, C, ...], got {ShapeUtil.Format(input.Shape)}");
         string reduction = ctx.A.GetString("reduction", "mean");
         long? ignore = ctx.A.Has("ignore_index") ? ctx.A.GetInt("ignore_index") : null;
-        using var t = target.To(DType.Int64);
+        var t = target.To(DType.Int64);
         using var valid = ignore is long ig ? t.Ne((double)ig) : Tensor.Full(t.Shape.ToArray(), 1, DType.Bool);
         using var zero = Tensor.Scalar(0, DType.Int64);
         using var safe = Tensor.Where(valid, t, zero);

@@ -78,7 +78,7 @@ internal static partial class OpRegistry
             if (n > int.MaxValue) throw ctx.Fail($"{n} elements is too many");
             var data = new double[(int)n];
             for (int i = 0; i < data.Length; i++) data[i] = start + i * delta;
-            using var t = Tensor.FromArray(data);
+            var t = Tensor.FromArray(data);
             return t.To(s.DType);
         });
         Add("DepthToSpace", ctx =>
@@ -107,7 +107,7 @@ internal static partial class OpRegistry
             int k = ctx.A.GetInt32("k", 0), r = x.Shape[0], c = x.Shape[1];
             var data = new double[r * c];
             for (int i = 0; i < r; i++) if (i + k >= 0 && i + k < c) data[i * c + i + k] = 1;
-            using var t = Tensor.FromArray(data, [r, c]);
+            var t = Tensor.FromArray(data, [r, c]);
             return t.To(DTypeAttr(ctx, "dtype", x.DType));
         }, DTypeAttrCheck("dtype"));
     }
