@@ -40,6 +40,7 @@ internal static partial class OpRegistry
         RegisterSequences();
         RegisterMisc();
         RegisterTraining();
+        RegisterRecurrent();
     }
 
     internal static OpDef? Find(string domain, string opType) => Table.GetValueOrDefault((domain == "ai.onnx" ? "" : domain, opType));
