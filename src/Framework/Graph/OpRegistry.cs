@@ -41,6 +41,8 @@ internal static partial class OpRegistry
         RegisterMisc();
         RegisterTraining();
         RegisterRecurrent();
+        RegisterQuantization();
+        RegisterSignal();
     }
 
     internal static OpDef? Find(string domain, string opType) => Table.GetValueOrDefault((domain == "ai.onnx" ? "" : domain, opType));

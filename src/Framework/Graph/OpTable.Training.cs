@@ -11,6 +11,9 @@ internal static partial class OpRegistry
     static void RegisterTraining()
     {
         AddMulti("Gradient", Gradient, domain: TrainingDomain);
+        AddMulti("Adagrad", Adagrad, domain: TrainingDomain);
+        AddMulti("Momentum", Momentum, domain: TrainingDomain);
+        AddMulti("Adam", Adam, domain: TrainingDomain);
     }
 
     /// <summary>
@@ -57,5 +60,72 @@ internal static partial class OpRegistry
         slice.Outputs.Add(new GraphValue(y));
         slice.Nodes.AddRange(nodes);
         return slice;
+    }
+
+    /// <summary>The optimizer ops take (R, T, then n groups of n tensors); returns n.</summary>
+    static int Groups(OpContext ctx, int groups)
+    {
+        int rest = ctx.InputCount - 2;
+        if (rest <= 0 || rest % groups != 0) throw ctx.Fail($"expects R, T and {groups} equal groups of tensors, got {ctx.InputCount} inputs");
+        return rest / groups;
+    }
+
+    static object?[] Adagrad(OpContext ctx)
+    {
+        int n = Groups(ctx, 3);
+        double r = ctx.Scalar(0), t = ctx.Scalar(1);
+        double decay = ctx.A.GetFloat("decay_factor", 0f), eps = ctx.A.GetFloat("epsilon", 0f), norm = ctx.A.GetFloat("norm_coefficient", 0f);
+        double lr = r / (1 + t * decay);
+        var outs = new object?[2 * n];
+        for (int i = 0; i < n; i++)
+        {
+            var x = ctx.In(2 + i);
+            var g = ctx.In(2 + n + i).Add(x.Mul(norm));
+            var h = ctx.In(2 + 2 * n + i).Add(g.Square());
+            outs[i] = x.Sub(g.Div(h.Sqrt().Add(eps)).Mul(lr));
+            outs[n + i] = h;
+        }
+        return outs;
+    }
+
+    static object?[] Momentum(OpContext ctx)
+    {
+        int n = Groups(ctx, 3);
+        double r = ctx.Scalar(0), t = ctx.Scalar(1);
+        double alpha = ctx.A.GetFloat("alpha"), beta = ctx.A.GetFloat("beta"), norm = ctx.A.GetFloat("norm_coefficient");
+        string mode = ctx.A.GetString("mode");
+        if (mode is not ("standard" or "nesterov")) throw ctx.Fail($"unknown mode '{mode}'");
+        double b = t > 0 ? beta : 1;
+        var outs = new object?[2 * n];
+        for (int i = 0; i < n; i++)
+        {
+            var x = ctx.In(2 + i);
+            var g = ctx.In(2 + n + i).Add(x.Mul(norm));
+            var v = ctx.In(2 + 2 * n + i).Mul(alpha).Add(g.Mul(b));
+            outs[i] = mode == "standard" ? x.Sub(v.Mul(r)) : x.Sub(g.Add(v.Mul(alpha)).Mul(r));
+            outs[n + i] = v;
+        }
+        return outs;
+    }
+
+    static object?[] Adam(OpContext ctx)
+    {
+        int n = Groups(ctx, 4);
+        double r = ctx.Scalar(0), t = ctx.Scalar(1);
+        double alpha = ctx.A.GetFloat("alpha", 0.9f), beta = ctx.A.GetFloat("beta", 0.999f), eps = ctx.A.GetFloat("epsilon", 1e-6f);
+        double norm = ctx.A.GetFloat("norm_coefficient", 0f), post = ctx.A.GetFloat("norm_coefficient_post", 0f);
+        double lr = t > 0 ? r * Math.Sqrt(1 - Math.Pow(beta, t)) / (1 - Math.Pow(alpha, t)) : r;
+        var outs = new object?[3 * n];
+        for (int i = 0; i < n; i++)
+        {
+            var x = ctx.In(2 + i);
+            var g = ctx.In(2 + n + i).Add(x.Mul(norm));
+            var v = ctx.In(2 + 2 * n + i).Mul(alpha).Add(g.Mul(1 - alpha));
+            var h = ctx.In(2 + 3 * n + i).Mul(beta).Add(g.Square().Mul(1 - beta));
+            outs[i] = x.Sub(v.Div(h.Sqrt().Add(eps)).Mul(lr)).Mul(1 - post);
+            outs[n + i] = v;
+            outs[2 * n + i] = h;
+        }
+        return outs;
     }
 }
