@@ -43,6 +43,7 @@ internal static partial class OpRegistry
         RegisterRecurrent();
         RegisterQuantization();
         RegisterSignal();
+        RegisterText();
     }
 
     internal static OpDef? Find(string domain, string opType) => Table.GetValueOrDefault((domain == "ai.onnx" ? "" : domain, opType));

@@ -68,30 +68,62 @@ internal static partial class OpRegistry
     /// </summary>
     static object?[] Scan(OpContext ctx)
     {
-        if (ctx.Opset < 9) throw ctx.Fail("Scan before opset 9 (with sequence_lens) is not supported");
         var body = ctx.A.GetGraph("body");
         int nScanIn = ctx.A.GetInt32("num_scan_inputs");
-        int nState = ctx.InputCount - nScanIn;
+        if (ctx.Opset >= 9)
+        {
+            var inputs = Enumerable.Range(0, ctx.InputCount).Select(i => ctx.Inputs[i]).ToArray();
+            return ScanCore(ctx, body, inputs, nScanIn, ctx.A.GetInts32("scan_input_axes"), ctx.A.GetInts32("scan_input_directions"),
+                ctx.A.GetInts32("scan_output_axes"), ctx.A.GetInts32("scan_output_directions"), null);
+        }
+        // Opset 8: (sequence_lens?, state..., scan...) all with a leading batch axis; scan along axis 1 per batch entry.
+        var lens = ctx.Has(0) ? ctx.Ints(0) : null;
+        int nState = ctx.InputCount - 1 - nScanIn;
+        if (nState < 0) throw ctx.Fail("inconsistent numbers of state and scan inputs");
+        var dirs = ctx.A.GetInts32("directions");
+        int batch = ctx.In(1).Shape[0];
+        var perBatch = new List<object?[]>();
+        for (int b = 0; b < batch; b++)
+        {
+            var ins = new object?[nState + nScanIn];
+            for (int i = 0; i < nState + nScanIn; i++) ins[i] = ctx.In(1 + i).Select(0, b);
+            int? len = lens != null ? (int)lens[b] : null;
+            perBatch.Add(ScanCore(ctx, body, ins, nScanIn, null, dirs, null, null, len));
+        }
+        var result = new object?[ctx.OutputCount];
+        for (int k = 0; k < result.Length; k++)
+            result[k] = Tensor.Stack(perBatch.Select(r => r[k] as Tensor ?? throw ctx.Fail("scan values must be tensors")).ToList(), 0);
+        return result;
+    }
+
+    /// <summary>
+    /// The opset-9 Scan loop over already-unbatched inputs (state..., scan inputs...): scan inputs are sliced along their
+    /// axis (optionally reversed, at most <paramref name="length"/> steps), scan outputs stacked along theirs.
+    /// </summary>
+    static object?[] ScanCore(OpContext ctx, Graph body, object?[] inputs, int nScanIn, int[]? inAxesA, int[]? inDirsA, int[]? outAxesA, int[]? outDirsA, int? length)
+    {
+        int nState = inputs.Length - nScanIn;
         int nScanOut = body.Outputs.Count - nState;
         if (nState < 0 || nScanOut < 0) throw ctx.Fail("inconsistent numbers of state and scan values");
-        var inAxes = ctx.A.GetInts32("scan_input_axes") ?? new int[nScanIn];
-        var inDirs = ctx.A.GetInts32("scan_input_directions") ?? new int[nScanIn];
-        var outAxes = ctx.A.GetInts32("scan_output_axes") ?? new int[nScanOut];
-        var outDirs = ctx.A.GetInts32("scan_output_directions") ?? new int[nScanOut];
+        var inAxes = inAxesA ?? new int[nScanIn];
+        var inDirs = inDirsA ?? new int[nScanIn];
+        var outAxes = outAxesA ?? new int[nScanOut];
+        var outDirs = outDirsA ?? new int[nScanOut];
         var xs = new Tensor[nScanIn];
         var axes = new int[nScanIn];
         int steps = -1;
         for (int i = 0; i < nScanIn; i++)
         {
-            xs[i] = ctx.In(nState + i);
+            xs[i] = inputs[nState + i] as Tensor ?? throw ctx.Fail("scan inputs must be tensors");
             axes[i] = ctx.Axis(inAxes[i], xs[i].Dim);
             int len = xs[i].Shape[axes[i]];
             if (steps >= 0 && len != steps) throw ctx.Fail($"scan inputs have different lengths {steps} and {len}");
             steps = len;
         }
         if (steps < 0) throw ctx.Fail("needs at least one scan input");
+        if (length is int l) steps = Math.Clamp(l, 0, steps);
         var state = new object?[nState];
-        for (int i = 0; i < nState; i++) state[i] = ctx.Inputs[i];
+        Array.Copy(inputs, state, nState);
         var outs = Enumerable.Range(0, nScanOut).Select(_ => new List<Tensor>()).ToArray();
         for (int t = 0; t < steps; t++)
         {
@@ -102,9 +134,9 @@ internal static partial class OpRegistry
             for (int i = 0; i < nState; i++) state[i] = r[i];
             for (int i = 0; i < nScanOut; i++) outs[i].Add(r[nState + i] as Tensor ?? throw ctx.Fail("scan outputs must be tensors"));
         }
-        var result = new object?[ctx.OutputCount];
-        for (int i = 0; i < nState && i < result.Length; i++) result[i] = state[i];
-        for (int i = 0; i < nScanOut && nState + i < result.Length; i++)
+        var result = new object?[nState + nScanOut];
+        for (int i = 0; i < nState; i++) result[i] = state[i];
+        for (int i = 0; i < nScanOut; i++)
         {
             var items = outs[i];
             if (outDirs[i] != 0) items.Reverse();

@@ -180,11 +180,16 @@ internal static partial class OpRegistry
         }, traits: OpTraits.SameShape);
         AddMulti("Dropout", ctx =>
         {
-            // Inference semantics (training_mode false): identity and an all-true mask.
             var x = ctx.In(0);
-            if (ctx.Opset >= 12 && ctx.Has(2) && ctx.Scalar(2) != 0)
-                throw ctx.Fail("training_mode=true draws random masks; NativeNet runs Dropout in inference mode only");
-            return [x, ctx.OutputUsed(1) ? Tensor.Full(x.Shape.ToArray(), 1, DType.Bool) : null];
-        });
+            double ratio = ctx.Opset >= 12 ? (ctx.Has(1) ? ctx.Scalar(1) : 0.5) : ctx.A.GetFloat("ratio", 0.5f);
+            bool training = ctx.Opset >= 12 && ctx.Has(2) && ctx.Scalar(2) != 0;
+            if (!training || ratio == 0)
+                return [x, ctx.OutputUsed(1) ? Tensor.Full(x.Shape.ToArray(), 1, DType.Bool) : null];
+            if (ratio < 0 || ratio >= 1) throw ctx.Fail($"ratio {ratio} must be in [0, 1)");
+            // Training mode draws from NativeNet's generator (Tensor.ManualSeed), not NumPy's: masks differ from other runtimes.
+            using var u = Tensor.Rand(x.Shape.ToArray());
+            var keep = u.Ge(ratio);
+            return [x.Mul(keep.To(x.DType)).Div(1 - ratio), ctx.OutputUsed(1) ? keep : null];
+        }, traits: OpTraits.NonDeterministic);
     }
 }

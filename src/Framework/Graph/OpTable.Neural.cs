@@ -131,7 +131,7 @@ internal static partial class OpRegistry
         var w = ctx.In(1);
         var b = ctx.Opt(2);
         int nsp = x.Dim - 2;
-        if (nsp is < 1 or > 2 || w.Dim != x.Dim) throw ctx.Fail($"supports 1-D and 2-D inputs with a weight of the same rank, got {ShapeUtil.Format(x.Shape)} and {ShapeUtil.Format(w.Shape)}");
+        if (nsp is < 1 or > 3 || w.Dim != x.Dim) throw ctx.Fail($"supports 1-D, 2-D and 3-D inputs with a weight of the same rank, got {ShapeUtil.Format(x.Shape)} and {ShapeUtil.Format(w.Shape)}");
         var kernel = w.Shape[2..].ToArray();
         var stride = ctx.A.GetInts32("strides") ?? Ones(nsp);
         var dilation = ctx.A.GetInts32("dilations") ?? Ones(nsp);
@@ -159,9 +159,12 @@ internal static partial class OpRegistry
                 outSize[i] = full - pb[i] - pe[i] + outPad[i];
             }
         }
-        var y = nsp == 1
-            ? Tensor.ConvTranspose1d(x, w, null, stride[0], 0, 0, group, dilation[0])
-            : Tensor.ConvTranspose2d(x, w, null, stride, [0], [0], group, dilation);
+        var y = nsp switch
+        {
+            1 => Tensor.ConvTranspose1d(x, w, null, stride[0], 0, 0, group, dilation[0]),
+            2 => Tensor.ConvTranspose2d(x, w, null, stride, [0], [0], group, dilation),
+            _ => Tensor.ConvTranspose3d(x, w, null, stride, [0], [0], group, dilation),
+        };
         // Crop the leading pads, then crop or zero-extend the end to the requested size.
         var torch = new int[2 * nsp];
         for (int i = 0; i < nsp; i++)

@@ -11,8 +11,9 @@ internal static partial class OpRegistry
             var zp = ctx.Opt(2);
             if (zp != null && zp.DType != DType.UInt8) throw ctx.Fail($"zero point of {zp.DType.Name()}: only uint8 quantization is supported");
             long axis = ctx.A.GetInt("axis", 1);
-            var scale = PerAxis(ctx.In(1), x, axis).To(DType.Float64);
-            var q = x.To(DType.Float64).Div(scale).Round();
+            // x / scale in x's precision, as the reference divides float32 by float32.
+            var scale = PerAxis(ctx.In(1), x, axis).To(x.DType.IsFloatingPoint() ? x.DType : DType.Float64);
+            var q = x.To(scale.DType).Div(scale).Round().To(DType.Float64);
             if (zp != null) q = q.Add(PerAxis(zp, x, axis).To(DType.Float64));
             return q.Clamp(0, 255).To(DType.UInt8);
         });

@@ -135,4 +135,44 @@ public partial class Tensor
         if (bias == null) return y;
         using (y) using (var b = bias.Reshape(1, cout, 1, 1)) return y.Add(b);
     }
+
+    /// <summary>
+    /// 3-D transposed convolution of an [N, C_in, D, H, W] input with a [C_in, C_out/groups, KD, KH, KW] weight
+    /// (<c>torch.nn.functional.conv_transpose3d</c>): one 2-D transposed convolution per kernel depth, spread along depth
+    /// by the stride and summed.
+    /// </summary>
+    public static Tensor ConvTranspose3d(Tensor input, Tensor weight, Tensor? bias = null, int[]? stride = null, int[]? padding = null,
+        int[]? outputPadding = null, int groups = 1, int[]? dilation = null)
+    {
+        const string op = "ConvTranspose";
+        if (input.Dim != 5 || weight.Dim != 5)
+            throw new ShapeMismatchException(op, $"ConvTranspose3d expects a 5-D input and weight, got {ShapeUtil.Format(input.shape)} and {ShapeUtil.Format(weight.shape)}");
+        var s = Triple(stride, 1, "stride", op);
+        var p = Triple(padding, 0, "padding", op);
+        var o = Triple(outputPadding, 0, "outputPadding", op);
+        var d = Triple(dilation, 1, "dilation", op);
+        int n = input.shape[0], cin = input.shape[1], depth = input.shape[2], kd = weight.shape[2];
+        int full = (depth - 1) * s[0] + d[0] * (kd - 1) + 1;
+        var slices = input.Permute(0, 2, 1, 3, 4).Reshape(n * depth, cin, input.shape[3], input.shape[4]);
+        Tensor? acc = null;
+        for (int k = 0; k < kd; k++)
+        {
+            var y2 = ConvTranspose2d(slices, weight.Select(2, k), null, [s[1], s[2]], [p[1], p[2]], [o[1], o[2]], groups, [d[1], d[2]]);
+            int cout = y2.shape[1], h = y2.shape[2], w = y2.shape[3];
+            var y = y2.Reshape(n, depth, cout, h, w).Permute(0, 2, 1, 3, 4);
+            if (s[0] > 1)
+            {
+                // Spread the depth slices stride apart: interleave zeros, then drop the trailing ones.
+                var zeros = Zeros([n, cout, depth, s[0] - 1, h, w], y.DType, y.Device);
+                y = Cat([y.Unsqueeze(3), zeros], 3).Reshape(n, cout, depth * s[0], h, w).Narrow(2, 0, (depth - 1) * s[0] + 1);
+            }
+            int before = k * d[0];
+            y = y.Pad([0, 0, 0, 0, before, full - before - y.shape[2]]);
+            acc = acc == null ? y : acc.Add(y);
+        }
+        var r = acc!.Pad([0, 0, 0, 0, -p[0], o[0] - p[0]]);
+        if (bias == null) return r;
+        using var b = bias.Reshape(1, bias.NumEl, 1, 1, 1);
+        return r.Add(b);
+    }
 }

@@ -65,7 +65,7 @@ internal sealed class OnnxImporter
         if (gp.SparseInitializer.Count > 0)
             throw new UnsupportedDataTypeException([$"{gp.SparseInitializer.Count} sparse initializer(s): NativeNet has no sparse tensors"]);
         foreach (var vi in gp.Input)
-            if (!g.Initializers.ContainsKey(vi.Name)) g.Inputs.Add(ToValue(vi));
+            if (!g.Initializers.ContainsKey(vi.Name)) g.Inputs.Add(Widen(ToValue(vi)));
         foreach (var vi in gp.Output) g.Outputs.Add(ToValue(vi));
         foreach (var vi in gp.ValueInfo)
             if (vi.Name.Length > 0) g.ValueInfo[vi.Name] = ToValue(vi);
@@ -131,6 +131,17 @@ internal sealed class OnnxImporter
         return v;
     }
 
+    /// <summary>
+    /// Graph inputs of int8/int16/uint16 are fed as int32 and uint32/uint64 as int64 (LoadTensor converts them the same
+    /// way, losslessly); outputs keep their declared type, so a graph that returns such a type stays unsupported.
+    /// </summary>
+    static GraphValue Widen(GraphValue v)
+    {
+        if (v.ForeignType is "int8" or "int16" or "uint16") { v.DType = DType.Int32; v.ForeignType = null; }
+        else if (v.ForeignType is "uint32" or "uint64") { v.DType = DType.Int64; v.ForeignType = null; }
+        return v;
+    }
+
     void SetTensorType(GraphValue v, int elemType, P.TensorShapeProto? shape)
     {
         if (elemType != 0)
@@ -182,6 +193,10 @@ internal sealed class OnnxImporter
                 break;
             case P.AttributeProto.Types.AttributeType.Undefined:
                 throw new OnnxFormatException(file, $"attribute '{ap.Name}' has no value");
+            case P.AttributeProto.Types.AttributeType.TypeProto:
+                // Only Optional's 'type' uses this (the type of an empty optional); kept as text.
+                attrs.Set(ap.Name, ap.Tp?.ToString() ?? "");
+                break;
             default:
                 throw new UnsupportedDataTypeException([$"attribute type {type}"]);
         }
