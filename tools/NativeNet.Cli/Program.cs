@@ -6,4 +6,6 @@ var root = new RootCommand("NativeNet: deep learning for .NET (PyTorch-style ten
 // TRAIN_PENDING
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(CheckOnnxCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(InspectCommand.Create());
 return root.Parse(args).Invoke();

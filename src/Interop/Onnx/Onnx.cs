@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using P = global::Onnx;
+using P = NativeNet.Interop.OnnxProto;
 
 namespace NativeNet.Interop;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using P = global::Onnx;
+using P = NativeNet.Interop.OnnxProto;
 
 namespace NativeNet.Interop;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using Google.Protobuf;
-using P = global::Onnx;
+using P = NativeNet.Interop.OnnxProto;
 
 namespace NativeNet.Interop;
 

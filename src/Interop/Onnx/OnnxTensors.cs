@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
-using P = global::Onnx;
+using P = NativeNet.Interop.OnnxProto;
 
 namespace NativeNet.Interop;
 
