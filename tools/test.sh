@@ -13,10 +13,15 @@
 # Each project gets its own results directory because `dotnet test <solution>` with a
 # fixed LogFileName makes every project overwrite the same .trx file.
 #
+# Where cmake (>= 3.21) and a C++ compiler are present, the native tests (CMakeLists.txt,
+# native/tests) are built in artifacts/native-build and run with ctest too, and their
+# counts are included; where they are not, that step is skipped with a note.
+#
 # Environment: NATIVENET_SOLUTION (default NativeNet.sln), NATIVENET_TEST_RESULTS
 # (default artifacts/test-results), NATIVENET_TEST_HANG_TIMEOUT (default 20m: a test
 # host that hangs that long is stopped and its run reported as failed),
-# NATIVENET_SKIP_SETUP=1 to skip tools/setup.sh.
+# NATIVENET_SKIP_SETUP=1 to skip tools/setup.sh, NATIVENET_SKIP_NATIVE=1 to skip the
+# native tests.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -83,6 +88,29 @@ trx_counts() {
         }' "$1"
 }
 
+# Counts from a CTest JUnit file (<testsuite tests=".." failures=".." skipped=".." disabled="..">),
+# printed as "passed failed skipped".
+junit_counts() {
+    awk '
+        BEGIN { RS = "<" }
+        function attr(s, name,   m) {
+            if (match(s, "[ \t\r\n]" name "=\"[0-9]+\"")) {
+                m = substr(s, RSTART, RLENGTH); sub(/^[^"]*"/, "", m); sub(/"$/, "", m)
+                return m + 0
+            }
+            return 0
+        }
+        /^testsuite[ \t\r\n\/]/ {
+            have = 1
+            tests += attr($0, "tests"); failed += attr($0, "failures") + attr($0, "errors")
+            skipped += attr($0, "skipped") + attr($0, "disabled")
+        }
+        END {
+            if (!have) { print "none"; exit }
+            print tests - failed - skipped, failed, skipped
+        }' "$1"
+}
+
 # The solution's test projects: listed in the solution and marked as test projects.
 mapfile -t PROJECTS < <(dotnet sln "$SOLUTION" list 2>/dev/null | tr '\\' '/' | grep -E '\.(cs|fs|vb)proj$' || true)
 TEST_PROJECTS=()
@@ -140,6 +168,45 @@ else
     done
     if [[ ${#PROBLEMS[@]} -eq 0 && $((TOTAL_PASSED + TOTAL_FAILED)) -eq 0 ]]; then
         PROBLEMS+=("no test was executed")
+    fi
+fi
+
+# Native tests (C++/CUDA under native/), where a C++ toolchain is present.
+cmake_ok=0
+if command -v cmake >/dev/null 2>&1 && command -v ctest >/dev/null 2>&1; then
+    cmake_version="$(cmake --version | awk 'NR == 1 { print $3 }')"
+    if [[ "$(printf '%s\n' 3.21 "$cmake_version" | sort -V | head -n 1)" == 3.21 ]]; then cmake_ok=1; fi
+fi
+if [[ "${NATIVENET_SKIP_NATIVE:-0}" == 1 ]]; then
+    say "native tests skipped (NATIVENET_SKIP_NATIVE=1)"
+elif [[ $cmake_ok -eq 0 ]] || ! { command -v c++ || command -v g++ || command -v clang++; } >/dev/null 2>&1; then
+    say "native tests skipped: cmake >= 3.21 and a C++ compiler are needed (Debian: apt-get install cmake g++)"
+else
+    native_build="$ROOT/artifacts/native-build"
+    native_log="$RESULTS_DIR/native/build.log"
+    native_junit="$RESULTS_DIR/native/ctest.xml"
+    mkdir -p "$RESULTS_DIR/native"
+    say "building native tests (cmake)"
+    if cmake -S "$ROOT" -B "$native_build" -DCMAKE_BUILD_TYPE=Release >"$native_log" 2>&1 &&
+        cmake --build "$native_build" --parallel "$(nproc 2>/dev/null || echo 2)" >>"$native_log" 2>&1; then
+        say "running native tests (ctest)"
+        set +e
+        ctest --test-dir "$native_build" --output-on-failure --output-junit "$native_junit"
+        rc=$?
+        set -e
+        counts="none"
+        [[ -f "$native_junit" ]] && counts="$(junit_counts "$native_junit")"
+        if [[ "$counts" == none ]]; then
+            PROBLEMS+=("native: no ctest results (ctest exit $rc)")
+        else
+            read -r a b c <<<"$counts"
+            say "native (ctest): passed $a, failed $b, skipped $c"
+            TOTAL_PASSED=$((TOTAL_PASSED + a)); TOTAL_FAILED=$((TOTAL_FAILED + b)); TOTAL_SKIPPED=$((TOTAL_SKIPPED + c))
+            if [[ $rc -ne 0 && $b -eq 0 ]]; then PROBLEMS+=("native: ctest exited $rc with no failed test"); fi
+        fi
+    else
+        tail -n 30 "$native_log"
+        PROBLEMS+=("the native build failed (log: ${native_log#"$ROOT"/})")
     fi
 fi
 
