@@ -1,6 +1,6 @@
 using System.Collections;
 using System.Runtime.ExceptionServices;
-using System.Collections.Concurrent;
+using System.Threading.Channels;
 
 namespace NativeNet.Data;
 
@@ -24,13 +24,14 @@ namespace NativeNet.Data;
 public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
 {
     const int PrefetchDepth = 2;
+    static int activeWorkers;
     readonly Func<(Tensor X, Tensor Y), (Tensor X, Tensor Y)>? transform;
     readonly long? seed;
     int epoch = -1;
 
     /// <summary>
     /// Creates a loader (<c>DataLoader(dataset, batch_size, shuffle, drop_last, generator, ...)</c>). <paramref name="prefetch"/>
-    /// prepares the next batches on a background thread while the current one is in use (PyTorch's worker processes, as one thread).
+    /// prepares the next batches on a background task while the current one is in use (PyTorch's worker processes, as one thread).
     /// <paramref name="transform"/> maps each collated (X, Y) batch, on the prefetch thread when prefetching; tensors it creates
     /// and does not return are disposed.
     /// </summary>
@@ -63,11 +64,14 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
     /// <summary>Whether the last batch is skipped when it would be smaller than <see cref="BatchSize"/> (<c>drop_last</c>).</summary>
     public bool DropLast { get; }
 
-    /// <summary>Whether batches are prepared on a background thread.</summary>
+    /// <summary>Whether batches are prepared on a background task.</summary>
     public bool Prefetch { get; }
 
     /// <summary>Whether a batch is disposed when the next one is requested (see the class remarks).</summary>
     public bool DisposeBatches { get; }
+
+    /// <summary>Prefetch tasks currently running, all loaders together (tests check that none outlives its epoch).</summary>
+    internal static int ActiveWorkers => Volatile.Read(ref activeWorkers);
 
     /// <summary>Number of batches per epoch (<c>len(loader)</c>).</summary>
     public int Count => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
@@ -95,17 +99,25 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
         int n = Dataset.Count;
         Tensor order;
         if (!Shuffle) order = Tensor.Arange(n);
-        else if (seed is long s) order = SeededPermutation(n, unchecked((ulong)(s + k)));
-        else order = Tensor.RandPerm(n, Device.Cpu);
+        else if (seed is long s) order = Permutation(n, unchecked((ulong)(s + k)), 0);
+        else
+        {
+            // Tensor.RandPerm's draw from the global stream, reserved here on the consumer thread.
+            var (globalSeed, counter) = Tensor.NextRandom(n);
+            order = Permutation(n, globalSeed, counter);
+        }
         order.Unown();
         return new BatchEnumerator(this, order);
     }
 
-    /// <summary>The permutation <c>ManualSeed(seed); RandPerm(n)</c> gives, drawn without touching the global generator.</summary>
-    static Tensor SeededPermutation(int n, ulong seed)
+    /// <summary>
+    /// The permutation <see cref="Tensor.RandPerm"/> draws from generator state (seed, counter): indices sorted by uniform keys.
+    /// With counter 0 it equals <c>ManualSeed(seed); RandPerm(n)</c>, without touching the global generator.
+    /// </summary>
+    static Tensor Permutation(int n, ulong seed, ulong counter)
     {
         using var keys = Tensor.Empty([n], DType.Float64, Device.Cpu);
-        keys.Backend.Random(keys.View, false, 0, 1, seed, 0);
+        keys.Backend.Random(keys.View, false, 0, 1, seed, counter);
         var k = keys.ToArray<double>();
         var idx = new long[n];
         for (int i = 0; i < n; i++) idx[i] = i;
@@ -135,15 +147,15 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
         return batch;
     }
 
-    /// <summary>One epoch: produces batches inline or on a background thread and disposes them as the consumer moves on.</summary>
+    /// <summary>One epoch: produces batches inline or on a background task and disposes them as the consumer moves on.</summary>
     sealed class BatchEnumerator : IEnumerator<Tensor[]>
     {
         readonly DataLoader loader;
         readonly Tensor order;
         readonly int count;
-        readonly BlockingCollection<Tensor[]>? queue;
+        readonly Channel<Tensor[]>? queue;
         readonly CancellationTokenSource? cancel;
-        readonly Thread? worker;
+        readonly Task? worker;
         Exception? workerError;
         Tensor[]? current;
         int next;
@@ -155,16 +167,16 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
             this.order = order;
             count = loader.Count;
             if (!loader.Prefetch || count == 0) return;
-            // A dedicated thread rather than a pool task: the consumer blocks while waiting, and the CPU backend's
-            // Parallel.For keeps pool threads busy, so a pool-based worker could be starved.
-            queue = new BlockingCollection<Tensor[]>(PrefetchDepth);
+            // A pool task that awaits (holding no thread) while the queue is full. Not a thread per epoch: pool threads
+            // are reused, so per-thread caches of the CPU backend stay bounded.
+            queue = Channel.CreateBounded<Tensor[]>(new BoundedChannelOptions(PrefetchDepth) { SingleReader = true, SingleWriter = true });
             cancel = new CancellationTokenSource();
             var token = cancel.Token;
-            worker = new Thread(() => Work(token)) { IsBackground = true, Name = "DataLoader prefetch" };
-            worker.Start();
+            Interlocked.Increment(ref activeWorkers);
+            worker = Task.Run(() => Work(token));
         }
 
-        void Work(CancellationToken ct)
+        async Task Work(CancellationToken ct)
         {
             try
             {
@@ -173,7 +185,7 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
                     var batch = loader.Produce(order, b);
                     try
                     {
-                        queue!.Add(batch, ct);
+                        await queue!.Writer.WriteAsync(batch, ct).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException)
                     {
@@ -188,7 +200,8 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
             }
             finally
             {
-                queue!.CompleteAdding();
+                queue!.Writer.TryComplete();
+                Interlocked.Decrement(ref activeWorkers);
             }
         }
 
@@ -207,10 +220,12 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
             {
                 if (next < count) batch = loader.Produce(order, next++);
             }
-            else if (!queue.TryTake(out batch, Timeout.Infinite))
+            else
             {
-                batch = null;
-                if (workerError is { } err)
+                var reader = queue.Reader;
+                while (!reader.TryRead(out batch))
+                    if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult()) break;
+                if (batch is null && workerError is { } err)
                 {
                     finished = true;
                     ExceptionDispatchInfo.Capture(err).Throw();
@@ -240,9 +255,8 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
             if (worker != null)
             {
                 cancel!.Cancel();
-                worker.Join();
-                while (queue!.TryTake(out var pending)) DisposeAll(pending);
-                queue.Dispose();
+                worker.GetAwaiter().GetResult();
+                while (queue!.Reader.TryRead(out var pending)) DisposeAll(pending);
                 cancel.Dispose();
             }
             order.Dispose();

@@ -42,7 +42,7 @@ public static class Idx
     const long MaxElements = int.MaxValue;
     /// <summary>Deflate cannot expand data by more than about 1032:1, so a gzip file's payload is at most this many times its size.</summary>
     const long MaxDeflateRatio = 1040;
-    const int InitialBuffer = 1 << 26;
+    const int InitialBuffer = 1 << 24;
 
     /// <summary>A parsed file: element type, shape, and the payload with elements in host (little-endian) byte order.</summary>
     internal readonly record struct Raw(IdxType Type, int[] Shape, byte[] Data);
