@@ -98,7 +98,7 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
         int k = Interlocked.Increment(ref epoch);
         int n = Dataset.Count;
         Tensor order;
-        if (!Shuffle) order = Tensor.Arange(n);
+        if (!Shuffle) order = Tensor.Arange(0, n, 1, DType.Int64, Device.Cpu);
         else if (seed is long s) order = Permutation(n, unchecked((ulong)(s + k)), 0);
         else
         {

@@ -125,7 +125,12 @@ public sealed class TensorDataset : Dataset
     public override Tensor[] GetBatch(Tensor indices)
     {
         var batch = new Tensor[tensors.Length];
-        for (int i = 0; i < tensors.Length; i++) batch[i] = tensors[i].IndexSelect(0, indices);
+        for (int i = 0; i < tensors.Length; i++)
+        {
+            var idx = indices.To(tensors[i].Device);
+            batch[i] = tensors[i].IndexSelect(0, idx);
+            if (!ReferenceEquals(idx, indices)) idx.Dispose();
+        }
         return batch;
     }
 
