@@ -65,6 +65,26 @@ public sealed class MnistTests : IDisposable
         Assert.True(elapsed < TimeSpan.FromSeconds(5), $"loading took {elapsed}");
     }
 
+    /// <summary>The issue's program, verbatim: load, then batch with shuffling.</summary>
+    [SkippableFact]
+    public void IssueProgramLoadsAndBatches()
+    {
+        Skip.IfNot(Directory.Exists(SystemDir), "dataset-fashion-mnist is not installed");
+        var (train, test) = FashionMnist.Load(SystemDir);
+        var loader = new DataLoader(train, batchSize: 64, shuffle: true);
+        Assert.Equal(938, loader.Count);
+        int batches = 0;
+        foreach (var (x, y) in loader)
+        {
+            Assert.Equal(batches == 937 ? [32, 1, 28, 28] : new[] { 64, 1, 28, 28 }, x.Shape.ToArray());
+            Assert.Equal(x.Size(0), y.Size(0));
+            batches++;
+        }
+        Assert.Equal(938, batches);
+        train.Dispose();
+        test.Dispose();
+    }
+
     [SkippableFact]
     public void DefaultSearchFindsTheDebianPackage()
     {
