@@ -21,7 +21,7 @@ def save(case, **arrays):
     for name, a in arrays.items():
         if isinstance(a, torch.Tensor):
             a = a.detach().numpy()
-        np.save(os.path.join(d, name + ".npy"), np.ascontiguousarray(a))
+        np.save(os.path.join(d, name + ".npy"), np.array(a, copy=True, order="C"))
 
 
 def model_case():
