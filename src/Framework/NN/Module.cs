@@ -18,8 +18,7 @@ public abstract partial class Module
     readonly OrderedDictionary<string, Module?> moduleSlots = new();
     List<Func<Module, Tensor[], Tensor[]?>>? preHooks;
     List<Func<Module, Tensor[], Tensor, Tensor?>>? postHooks;
-    static readonly List<Func<Module, Tensor[], Tensor, Tensor?>> globalPostHooks = new();
-    static volatile int globalHookCount;
+    [ThreadStatic] static List<Func<Module, Tensor[], Tensor, Tensor?>>? globalPostHooks;
     bool fieldsChecked;
 
     /// <summary>True in training mode, false after <see cref="Eval"/> (<c>module.training</c>).</summary>
@@ -34,7 +33,8 @@ public abstract partial class Module
     Tensor Invoke(Tensor[] inputs)
     {
         if (!fieldsChecked) CheckRegistered();
-        if (preHooks == null && postHooks == null && globalHookCount == 0) return Forward(inputs);
+        var globals = globalPostHooks;
+        if (preHooks == null && postHooks == null && globals == null) return Forward(inputs);
         if (preHooks != null)
             foreach (var h in preHooks.ToArray())
                 inputs = h(this, inputs) ?? inputs;
@@ -42,12 +42,8 @@ public abstract partial class Module
         if (postHooks != null)
             foreach (var h in postHooks.ToArray())
                 y = h(this, inputs, y) ?? y;
-        if (globalHookCount > 0)
-        {
-            Func<Module, Tensor[], Tensor, Tensor?>[] globals;
-            lock (globalPostHooks) globals = globalPostHooks.ToArray();
-            foreach (var h in globals) y = h(this, inputs, y) ?? y;
-        }
+        if (globals != null)
+            foreach (var h in globals.ToArray()) y = h(this, inputs, y) ?? y;
         return y;
     }
 
@@ -80,11 +76,20 @@ public abstract partial class Module
         return new HookHandle(() => { postHooks?.Remove(hook); if (postHooks?.Count == 0) postHooks = null; });
     }
 
-    /// <summary>Adds a forward hook run after every module's forward (<c>torch.nn.modules.module.register_module_forward_hook</c>); tracers attach here.</summary>
+    /// <summary>
+    /// Adds a forward hook run after every module's forward on the calling thread
+    /// (<c>torch.nn.modules.module.register_module_forward_hook</c>); tracers attach here. Dispose the handle on the
+    /// same thread to remove it.
+    /// </summary>
     public static HookHandle RegisterGlobalForwardHook(Func<Module, Tensor[], Tensor, Tensor?> hook)
     {
-        lock (globalPostHooks) { globalPostHooks.Add(hook); globalHookCount = globalPostHooks.Count; }
-        return new HookHandle(() => { lock (globalPostHooks) { globalPostHooks.Remove(hook); globalHookCount = globalPostHooks.Count; } });
+        var list = globalPostHooks ??= new();
+        list.Add(hook);
+        return new HookHandle(() =>
+        {
+            list.Remove(hook);
+            if (list.Count == 0 && ReferenceEquals(globalPostHooks, list)) globalPostHooks = null;
+        });
     }
 
     static void CheckName(string name, string what, Module owner)
