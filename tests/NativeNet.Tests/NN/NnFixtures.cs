@@ -18,6 +18,16 @@ internal static class NnFixtures
     /// <summary>Loads tests/fixtures/nn/{case}/{name}.npy.</summary>
     public static Tensor Load(string @case, string name) => Npy.Load(Path.Combine(Root.Value, @case, name + ".npy"));
 
+    /// <summary>The folder of a shared fixture case written by tools/reference/make_fixtures.py (tests/fixtures/{case}).</summary>
+    public static string SharedCase(string @case) => Path.Combine(Root.Value, "..", @case);
+
+    /// <summary>Loads tests/fixtures/{case}/{file} (a shared fixture).</summary>
+    public static Tensor LoadShared(string @case, string file) => Npy.Load(Path.Combine(SharedCase(@case), file));
+
+    /// <summary>Parses tests/fixtures/{case}/case.json.</summary>
+    public static System.Text.Json.JsonElement SharedCaseJson(string @case) =>
+        System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(SharedCase(@case), "case.json"))).RootElement;
+
     public static double[] F64(Tensor t)
     {
         if (t.DType == DType.Float64) return t.ToArray<double>();
