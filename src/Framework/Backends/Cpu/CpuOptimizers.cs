@@ -12,13 +12,21 @@ internal sealed unsafe partial class CpuBackend
     /// <summary>Below this many elements one thread does the whole update (memory-bound, a few loads per element).</summary>
     const int OptimizerWorkPerElement = 4;
 
-    static void CheckOptimizerViews(string op, TensorView p, params TensorView?[] others)
+    // Fixed arity (no params array): optimizer steps run every iteration and should not allocate.
+    static void CheckOptimizerViews(string op, TensorView p, TensorView g, TensorView? a, TensorView? b = null, TensorView? c = null)
     {
         if (!p.DType.IsFloatingPoint()) throw new DTypeMismatchException(op, $"parameters must be floating point, got {p.DType.Name()}");
         if (!p.IsContiguous) throw new ArgumentException($"{op}: the parameter must be contiguous");
-        foreach (var o in others)
-            if (o is TensorView v && (v.DType != p.DType || v.NumEl != p.NumEl || !v.IsContiguous))
-                throw new ArgumentException($"{op}: state and gradient must be contiguous {p.DType.Name()} with {p.NumEl} elements");
+        CheckStateView(op, p, g);
+        if (a is TensorView va) CheckStateView(op, p, va);
+        if (b is TensorView vb) CheckStateView(op, p, vb);
+        if (c is TensorView vc) CheckStateView(op, p, vc);
+    }
+
+    static void CheckStateView(string op, TensorView p, TensorView v)
+    {
+        if (v.DType != p.DType || v.NumEl != p.NumEl || !v.IsContiguous)
+            throw new ArgumentException($"{op}: state and gradient must be contiguous {p.DType.Name()} with {p.NumEl} elements");
     }
 
     public void SgdStep(TensorView p, TensorView g, TensorView? momentumBuffer, in SgdParams a)
