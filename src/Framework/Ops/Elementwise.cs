@@ -199,8 +199,9 @@ public partial class Tensor
         var y = ScalarForward(BinaryOp.Div, this, s, true, "Div");
         if (Autograd.Needs(this))
         {
-            var ys = y.Alias();
-            Autograd.Record(y, "Div", [this], g => [g.Mul(ys).Mul(ys).Mul(-1.0 / s)], ys);
+            // d(s/x)/dx = -s/x²; written with x so s = 0 gives 0, not 0·(-1/0) = NaN.
+            var x = Alias();
+            Autograd.Record(y, "Div", [this], g => [g.Mul(-s).Div(x.Square())], x);
         }
         return y;
     }
@@ -219,7 +220,7 @@ public partial class Tensor
     }
 
     /// <summary>Elementwise remainder with the sign of the divisor (<c>torch.remainder</c>).</summary>
-    public Tensor Remainder(double s) => ScalarForward(BinaryOp.Remainder, this, s, false, "Mod");
+    public Tensor Remainder(double s) => ScalarOp(BinaryOp.Remainder, s, false, "Mod", g => g);
 
     /// <summary><c>torch.add</c> as an operator.</summary>
     public static Tensor operator +(Tensor a, Tensor b) => a.Add(b);
