@@ -130,10 +130,8 @@ public class TorchReferenceTests
         Assert.True(expected.Shape.SequenceEqual(actual.Shape),
             $"{what}: shape [{string.Join(", ", actual.Shape.ToArray())}], expected [{string.Join(", ", expected.Shape.ToArray())}]");
         Assert.True(expected.DType == actual.DType, $"{what}: dtype {actual.DType}, expected {expected.DType}");
-        using var e64 = expected.To(DType.Float64);
-        using var a64 = actual.To(DType.Float64);
-        var e = e64.Contiguous().ToArray<double>();
-        var a = a64.Contiguous().ToArray<double>();
+        var e = ToDoubles(expected);
+        var a = ToDoubles(actual);
         int bad = 0;
         var msg = new System.Text.StringBuilder();
         for (int i = 0; i < e.Length; i++)
@@ -144,6 +142,14 @@ public class TorchReferenceTests
             if (!ok && bad++ < 6) msg.AppendLine($"  element {i}: got {a[i]:R}, torch {e[i]:R}");
         }
         Assert.True(bad == 0, $"{what}: {bad} of {e.Length} elements differ (rtol {rtol}, atol {atol}):\n{msg}");
+    }
+
+    /// <summary>Values as doubles without disposing the argument (To returns the same tensor when the dtype matches).</summary>
+    internal static double[] ToDoubles(Tensor t)
+    {
+        var d = t.To(DType.Float64);
+        try { return d.Contiguous().ToArray<double>(); }
+        finally { if (!ReferenceEquals(d, t)) d.Dispose(); }
     }
 }
 
