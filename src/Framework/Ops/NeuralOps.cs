@@ -37,8 +37,16 @@ public partial class Tensor
         int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
         if (oh <= 0 || ow <= 0)
             throw new ShapeMismatchException(op, $"kernel {kh}x{kw} (dilation {dh}x{dw}) is larger than the padded input {h + 2 * ph}x{w + 2 * pw}");
-        if (bias != null && (bias.Dim != 1 || bias.shape[0] != o))
-            throw new ShapeMismatchException(op, $"bias must be [{o}], got {ShapeUtil.Format(bias.shape)}");
+        if (bias != null)
+        {
+            bias.ThrowIfDisposed();
+            CheckSameDevice(op, input, bias);
+            if (bias.Dim != 1 || bias.shape[0] != o)
+                throw new ShapeMismatchException(op, $"bias must be [{o}] for weight {ShapeUtil.Format(weight.shape)}, got {ShapeUtil.Format(bias.shape)}");
+            // Without this a float64 bias silently promoted a float32 convolution to float64.
+            if (bias.DType != input.DType)
+                throw new DTypeMismatchException(op, $"bias must have the input's dtype {input.DType.Name()}, got {bias.DType.Name()}");
+        }
         var g = new Conv2dGeometry(n, c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups);
         var x = input.Contiguous();
         var wt = weight.Contiguous();
@@ -196,7 +204,7 @@ public partial class Tensor
         for (int i = d + 1; i < shape.Length; i++) inner *= shape[i];
         var x = Contiguous();
         var y = Empty(shape, DType, Device);
-        Backend.Softmax(x.View, outer, n, inner, log, y.View);
+        if (numel > 0) Backend.Softmax(x.View, outer, n, inner, log, y.View);
         DisposeIfTemp(x, this);
         if (Autograd.Needs(this))
         {
