@@ -68,6 +68,7 @@ public partial class Tensor
     public Tensor CopyFrom(Tensor source)
     {
         CheckInPlace("CopyFrom");
+        source.ThrowIfDisposed();
         CheckSameDevice("CopyFrom", this, source);
         var bs = ShapeUtil.Broadcast(shape, source.shape, "CopyFrom");
         if (!bs.AsSpan().SequenceEqual(shape))
@@ -120,6 +121,7 @@ public partial class Tensor
 
     Tensor InPlaceBinary(BinaryOp op, Tensor other)
     {
+        other.ThrowIfDisposed();
         CheckSameDevice(op.ToString(), this, other);
         if (!IsContiguous) throw new InvalidOperationException($"{op}InPlace: needs a contiguous tensor");
         var bs = ShapeUtil.Broadcast(shape, other.shape, op + "InPlace");

@@ -135,6 +135,12 @@ public partial class Tensor
     /// <summary>Elementwise power with a tensor exponent (<c>torch.pow</c>).</summary>
     public Tensor Pow(Tensor exponent)
     {
+        if (!DType.IsFloatingPoint() && !exponent.DType.IsFloatingPoint() && exponent.NumEl > 0)
+        {
+            using var lowest = exponent.Min();
+            if (lowest.Item() < 0)
+                throw new DTypeMismatchException("Pow", $"integer tensors cannot be raised to negative integer powers (exponent shape {ShapeUtil.Format(exponent.shape)}); cast to a floating-point dtype first");
+        }
         var y = BinaryForward(BinaryOp.Pow, this, exponent, "Pow");
         if (Autograd.Needs(this, exponent))
         {
@@ -209,6 +215,8 @@ public partial class Tensor
     /// <summary>Raises every element to a scalar power (<c>tensor.pow(p)</c>).</summary>
     public Tensor Pow(double p)
     {
+        if (!DType.IsFloatingPoint() && p < 0 && p == Math.Floor(p))
+            throw new DTypeMismatchException("Pow", $"integer tensors ({DType.Name()}, shape {ShapeUtil.Format(shape)}) cannot be raised to the negative integer power {p}; cast to a floating-point dtype first");
         if (p == 2) return Square();
         var y = ScalarForward(BinaryOp.Pow, this, p, false, "Pow");
         if (Autograd.Needs(this))
@@ -303,6 +311,9 @@ public partial class Tensor
     /// <summary>Picks from <paramref name="x"/> where <paramref name="condition"/> holds, else from <paramref name="y"/> (<c>torch.where</c>).</summary>
     public static Tensor Where(Tensor condition, Tensor x, Tensor y)
     {
+        condition.ThrowIfDisposed();
+        x.ThrowIfDisposed();
+        y.ThrowIfDisposed();
         CheckBool("Where", condition);
         CheckSameDevice("Where", x, y);
         CheckSameDevice("Where", condition, x);
