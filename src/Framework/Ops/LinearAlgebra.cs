@@ -40,7 +40,12 @@ public partial class Tensor
         int r = Math.Max(Dim, other.Dim);
         var batchA = shape[..^2];
         var batchB = other.shape[..^2];
-        var batch = ShapeUtil.Broadcast(batchA, batchB, "MatMul");
+        int[] batch;
+        try { batch = ShapeUtil.Broadcast(batchA, batchB, "MatMul"); }
+        catch (ShapeMismatchException)
+        {
+            throw new ShapeMismatchException("MatMul", $"batch dimensions of {ShapeUtil.Format(shape)} and {ShapeUtil.Format(other.shape)} cannot be broadcast together");
+        }
         int m = shape[^2], k = shape[^1], n = other.shape[^1];
         int[] outShape = [.. batch, m, n];
         var a = GemmReady(this);
