@@ -34,8 +34,10 @@ public sealed class TensorScope : IDisposable
     public T Keep<T>(T tensor) where T : Tensor
     {
         if (tensor.owner != this) return tensor;
-        tensor.owner = parent;
-        parent?.owned.Add(tensor);
+        var target = parent;
+        while (target != null && target.disposed) target = target.parent;
+        tensor.owner = target;
+        target?.owned.Add(tensor);
         return tensor;
     }
 
@@ -53,6 +55,8 @@ public sealed class TensorScope : IDisposable
         foreach (var t in owned)
             if (t.owner == this) t.Dispose();
         owned.Clear();
-        if (current == this) current = parent;
+        // Out of order (an outer scope disposed first): the innermost live scope stays current, dead ones are skipped,
+        // so no tensor is ever registered with a disposed scope (it would never be freed and the list would grow).
+        while (current != null && current.disposed) current = current.parent;
     }
 }
