@@ -42,7 +42,17 @@ public sealed class TensorScope : IDisposable
     }
 
     /// <summary>Keeps several tensors (see <see cref="Keep{T}"/>).</summary>
-    public void Keep(params Tensor[] tensors)
+    /// <remarks>Two fixed parameters so that <c>scope.Keep(t)</c> binds to the generic overload and returns the tensor
+    /// (C# prefers a non-generic <c>params</c> method, which made <c>var y = scope.Keep(x)</c> a compile error).</remarks>
+    public void Keep(Tensor first, Tensor second, params Tensor[] more)
+    {
+        Keep(first);
+        Keep(second);
+        foreach (var t in more) Keep(t);
+    }
+
+    /// <summary>Keeps every tensor of a collection (see <see cref="Keep{T}"/>).</summary>
+    public void KeepAll(IEnumerable<Tensor> tensors)
     {
         foreach (var t in tensors) Keep(t);
     }
