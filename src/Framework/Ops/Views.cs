@@ -110,8 +110,9 @@ public partial class Tensor
         return Permute(p);
     }
 
-    /// <summary>Transpose of a 2-D tensor (<c>tensor.T</c>); 0-D and 1-D tensors are returned unchanged.</summary>
-    public Tensor T => shape.Length < 2 ? this : Transpose(0, 1);
+    /// <summary>Transpose of a 2-D tensor (<c>tensor.T</c>); for 0-D and 1-D tensors an unchanged view.</summary>
+    /// <remarks>Always a new tensor object, so disposing <c>x.T</c> never disposes <c>x</c>.</remarks>
+    public Tensor T => shape.Length < 2 ? Permute(Enumerable.Range(0, shape.Length).ToArray()) : Transpose(0, 1);
 
     /// <summary>Swaps the last two dimensions (<c>tensor.mT</c>).</summary>
     public Tensor MT => Transpose(-2, -1);
