@@ -3,6 +3,8 @@ namespace NativeNet;
 /// <summary>Convolution, pooling and softmax primitives (NCHW). Each has a backend kernel for forward and backward.</summary>
 public partial class Tensor
 {
+    static int FloorDiv(int a, int b) => (int)Math.Floor((double)a / b);
+
     static (int, int) Pair(int[] v, string name, string op)
     {
         if (v.Length == 1) return (v[0], v[0]);
@@ -34,7 +36,8 @@ public partial class Tensor
         int o = weight.shape[0], kh = weight.shape[2], kw = weight.shape[3];
         if (c % groups != 0 || o % groups != 0 || weight.shape[1] != c / groups)
             throw new ShapeMismatchException(op, $"input {ShapeUtil.Format(input.shape)} with groups={groups} expects weight [O, {c / Math.Max(groups, 1)}, kH, kW] with O divisible by groups, got {ShapeUtil.Format(weight.shape)}");
-        int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+        // Floor division: C#'s '/' truncates toward zero, which made a kernel larger than the input give one output.
+        int oh = FloorDiv(h + 2 * ph - dh * (kh - 1) - 1, sh) + 1, ow = FloorDiv(w + 2 * pw - dw * (kw - 1) - 1, sw) + 1;
         if (oh <= 0 || ow <= 0)
             throw new ShapeMismatchException(op, $"kernel {kh}x{kw} (dilation {dh}x{dw}) is larger than the padded input {h + 2 * ph}x{w + 2 * pw}");
         if (bias != null)
@@ -98,7 +101,7 @@ public partial class Tensor
         {
             int eff = d * (k - 1) + 1;
             int num = len + 2 * p - eff;
-            int o = (ceilMode ? (num + s - 1) / s : num / s) + 1;
+            int o = FloorDiv(ceilMode ? num + s - 1 : num, s) + 1;
             if (ceilMode && (o - 1) * s >= len + p) o--; // the last window must start inside the input or left padding
             return o;
         }
