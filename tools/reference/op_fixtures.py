@@ -117,6 +117,8 @@ def pool_cases():
         ("avgpool_ceil_p1_excl", (1, 1, 6, 5), (3, 3), (2, 2), (1, 1), True, False),
         ("avgpool_ceil_nopad", (1, 2, 5, 7), (2, 2), (2, 2), (0, 0), True, True),
         ("avgpool_nonsquare", (2, 1, 5, 6), (3, 2), (1, 2), (1, 0), False, True),
+        ("avgpool_ceil_kernel_over_input", (1, 2, 2, 2), (3, 3), (3, 3), (0, 0), True, True),
+        ("avgpool_ceil_s3_p1_excl", (1, 1, 7, 8), (3, 3), (3, 3), (1, 1), True, False),
     ]
     for name, xs, k, s, p, ceil, incl in ap:
         case(name, "avg_pool2d", lambda x: F.avg_pool2d(x, k, s, p, ceil_mode=ceil, count_include_pad=incl),
