@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace NativeNet;
@@ -201,8 +202,8 @@ public partial class Tensor
 
     /// <summary>Copies a 2-D float array (<c>torch.tensor([[...]])</c>).</summary>
     public static Tensor FromArray(float[,] data, bool requiresGrad = false)
-        => FromSpan<float>(MemoryMarshal.CreateReadOnlySpan(ref data[0, 0], data.Length), [data.GetLength(0), data.GetLength(1)], requiresGrad, null);
+        => FromSpan<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<byte, float>(ref MemoryMarshal.GetArrayDataReference(data)), data.Length), [data.GetLength(0), data.GetLength(1)], requiresGrad, null);
     /// <summary>Copies a 2-D double array.</summary>
     public static Tensor FromArray(double[,] data, bool requiresGrad = false)
-        => FromSpan<double>(MemoryMarshal.CreateReadOnlySpan(ref data[0, 0], data.Length), [data.GetLength(0), data.GetLength(1)], requiresGrad, null);
+        => FromSpan<double>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<byte, double>(ref MemoryMarshal.GetArrayDataReference(data)), data.Length), [data.GetLength(0), data.GetLength(1)], requiresGrad, null);
 }

@@ -77,8 +77,12 @@ public partial class Tensor
                     next = cur.Select(d, ix.IntIndex.IsFromEnd ? n - ix.IntIndex.Value : ix.IntIndex.Value);
                     break;
                 case TensorIndex.Kind.Range:
-                    var (start, len) = ix.RangeIndex.GetOffsetAndLength(cur.shape[d]);
-                    next = cur.Slice(d, start, start + len);
+                    // NumPy/PyTorch slicing clamps out-of-range bounds (x[:, 1:10] of a 4-wide tensor is x[:, 1:4]);
+                    // Range.GetOffsetAndLength would throw an ArgumentOutOfRangeException naming no op.
+                    int size = cur.shape[d];
+                    int start = Math.Clamp(ix.RangeIndex.Start.IsFromEnd ? size - ix.RangeIndex.Start.Value : ix.RangeIndex.Start.Value, 0, size);
+                    int end = Math.Clamp(ix.RangeIndex.End.IsFromEnd ? size - ix.RangeIndex.End.Value : ix.RangeIndex.End.Value, 0, size);
+                    next = cur.Slice(d, start, Math.Max(start, end));
                     d++;
                     break;
                 case TensorIndex.Kind.Tensor:
