@@ -324,3 +324,52 @@ public class SemanticsTests
         Assert.Throws<DeviceUnavailableException>(() => Tensor.Zeros([2], DType.Float32, Device.Cuda(0)));
     }
 }
+
+/// <summary>Indexers follow NumPy/PyTorch rules.</summary>
+public class IndexerTests
+{
+    [Fact]
+    public void RangesClampLikePythonSlices()
+    {
+        // Regression: x[.., 1..10] of a 4-wide tensor threw ArgumentOutOfRangeException instead of clamping.
+        using var x = Tensor.Arange(0, 8, 1, DType.Float32).Reshape(2, 4);
+        using (var r = x[.., 1..10]) Assert.Equal(new float[] { 1, 2, 3, 5, 6, 7 }, r.ToArray<float>());
+        using (var r = x[.., ^10..^2]) Assert.Equal(new float[] { 0, 1, 4, 5 }, r.ToArray<float>());
+        using (var r = x[.., 3..1]) Assert.Equal(new[] { 2, 0 }, r.Shape.ToArray());
+        using (var r = x[5..]) Assert.Equal(new[] { 0, 4 }, r.Shape.ToArray());
+    }
+
+    [Fact]
+    public void IntegersRangesEllipsisNewAxisAndTensors()
+    {
+        using var x = Tensor.Arange(0, 24, 1, DType.Float32).Reshape(2, 3, 4);
+        using (var r = x[1]) Assert.Equal(new[] { 3, 4 }, r.Shape.ToArray());
+        using (var r = x[-1, ^1]) Assert.Equal(new float[] { 20, 21, 22, 23 }, r.ToArray<float>());
+        using (var r = x[0, TensorIndex.Ellipsis, 1]) Assert.Equal(new float[] { 1, 5, 9 }, r.ToArray<float>());
+        using (var r = x[TensorIndex.Ellipsis, 2]) Assert.Equal(new[] { 2, 3 }, r.Shape.ToArray());
+        using (var r = x[TensorIndex.NewAxis, .., 0]) Assert.Equal(new[] { 1, 2, 4 }, r.Shape.ToArray());
+        using (var r = x[.., Tensor.FromArray(new long[] { 2, 0 }), 3]) Assert.Equal(new float[] { 11, 3, 23, 15 }, r.ToArray<float>());
+        using (var r = x[..]) { Assert.Equal(new[] { 2, 3, 4 }, r.Shape.ToArray()); Assert.Same(x.storage, r.storage); }
+    }
+
+    [Fact]
+    public void AssignmentWritesThroughTheView()
+    {
+        using var x = Tensor.Zeros(2, 3);
+        x[.., 1] = Tensor.FromArray(new[] { 5f, 6f });
+        x[1, 2..] = Tensor.Scalar(9);
+        Assert.Equal(new float[] { 0, 5, 0, 0, 6, 9 }, x.ToArray<float>());
+        Assert.Throws<ArgumentException>(() => x[Tensor.FromArray(new long[] { 0 })] = Tensor.Scalar(1));
+    }
+
+    [Fact]
+    public void TwoDimensionalArrays()
+    {
+        using var a = Tensor.FromArray(new float[,] { { 1, 2, 3 }, { 4, 5, 6 } });
+        Assert.Equal(new[] { 2, 3 }, a.Shape.ToArray());
+        Assert.Equal(new float[] { 1, 2, 3, 4, 5, 6 }, a.ToArray<float>());
+        // Regression: an empty 2-D array threw IndexOutOfRangeException (ref data[0, 0]).
+        using var e = Tensor.FromArray(new double[0, 3]);
+        Assert.Equal(new[] { 0, 3 }, e.Shape.ToArray());
+    }
+}
