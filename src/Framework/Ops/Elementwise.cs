@@ -30,8 +30,8 @@ public partial class Tensor
         var ac = a.CastIfNeeded(dt);
         var bc = b.CastIfNeeded(dt);
         var y = Empty(shape, boolResult ? DType.Bool : dt, a.Device);
-        var av = new TensorView(ac.storage, shape, ShapeUtil.BroadcastStrides(ac.shape, ac.strides, shape), ac.offset, dt);
-        var bv = new TensorView(bc.storage, shape, ShapeUtil.BroadcastStrides(bc.shape, bc.strides, shape), bc.offset, dt);
+        var av = new TensorView(ac.storage, shape, ReferenceEquals(shape, ac.shape) ? ac.strides : ShapeUtil.BroadcastStrides(ac.shape, ac.strides, shape), ac.offset, dt);
+        var bv = new TensorView(bc.storage, shape, ShapeUtil.SameShape(shape, bc.shape) ? bc.strides : ShapeUtil.BroadcastStrides(bc.shape, bc.strides, shape), bc.offset, dt);
         a.Backend.Binary(op, av, bv, y.View);
         DisposeIfTemp(ac, a);
         DisposeIfTemp(bc, b);

@@ -37,22 +37,30 @@ public partial class Tensor
 
     Tensor MatMulPrimitive(Tensor other)
     {
-        int r = Math.Max(Dim, other.Dim);
-        var batchA = shape[..^2];
-        var batchB = other.shape[..^2];
-        int[] batch;
-        try { batch = ShapeUtil.Broadcast(batchA, batchB, "MatMul"); }
-        catch (ShapeMismatchException)
-        {
-            throw new ShapeMismatchException("MatMul", $"batch dimensions of {ShapeUtil.Format(shape)} and {ShapeUtil.Format(other.shape)} cannot be broadcast together");
-        }
         int m = shape[^2], k = shape[^1], n = other.shape[^1];
-        int[] outShape = [.. batch, m, n];
         var a = GemmReady(this);
         var b = GemmReady(other);
-        int[] aShape = [.. batch, m, k], bShape = [.. batch, k, n];
-        var av = new TensorView(a.storage, aShape, ShapeUtil.BroadcastStrides(a.shape, a.strides, aShape), a.offset, DType);
-        var bv = new TensorView(b.storage, bShape, ShapeUtil.BroadcastStrides(b.shape, b.strides, bShape), b.offset, DType);
+        TensorView av, bv;
+        int[] outShape;
+        if (Dim == 2 && other.Dim == 2)
+        {
+            outShape = [m, n];
+            av = a.View;
+            bv = b.View;
+        }
+        else
+        {
+            int[] batch;
+            try { batch = ShapeUtil.Broadcast(shape[..^2], other.shape[..^2], "MatMul"); }
+            catch (ShapeMismatchException)
+            {
+                throw new ShapeMismatchException("MatMul", $"batch dimensions of {ShapeUtil.Format(shape)} and {ShapeUtil.Format(other.shape)} cannot be broadcast together");
+            }
+            outShape = [.. batch, m, n];
+            int[] aShape = [.. batch, m, k], bShape = [.. batch, k, n];
+            av = new TensorView(a.storage, aShape, ShapeUtil.BroadcastStrides(a.shape, a.strides, aShape), a.offset, DType);
+            bv = new TensorView(b.storage, bShape, ShapeUtil.BroadcastStrides(b.shape, b.strides, bShape), b.offset, DType);
+        }
         var y = Empty(outShape, DType, Device);
         Backend.MatMul(av, bv, y.View);
         DisposeIfTemp(a, this);
@@ -66,7 +74,6 @@ public partial class Tensor
             Autograd.Record(y, "MatMul", [this, other], g =>
                 [needA ? g.MatMul(w.MT).SumTo(sa) : null, needB ? x.MT.MatMul(g).SumTo(sb) : null], x, w);
         }
-        _ = r;
         return y;
     }
 

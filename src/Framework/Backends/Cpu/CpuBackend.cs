@@ -32,14 +32,14 @@ internal sealed unsafe partial class CpuBackend : IBackend
     internal static void For(int n, long workPerItem, Action<int, int> body)
     {
         long work = n * Math.Max(workPerItem, 1);
-        int workers = Environment.ProcessorCount;
+        int workers = Runtime.NumThreads;
         if (work < ParallelThreshold || n < 2 || workers < 2)
         {
             body(0, n);
             return;
         }
         int chunks = (int)Math.Min(Math.Min(n, workers * 4L), Math.Max(2, work / ParallelThreshold));
-        Parallel.For(0, chunks, c =>
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = workers }, c =>
         {
             int s = (int)((long)n * c / chunks), e = (int)((long)n * (c + 1) / chunks);
             if (e > s) body(s, e);

@@ -144,16 +144,14 @@ internal sealed unsafe partial class CpuBackend
                         if ((uint)ih >= (uint)g.H) { new Span<T>(d, g.OW).Clear(); continue; }
                         T* srow = src + (long)ih * g.W;
                         int iw0 = -g.PadW + kj * g.DilationW;
-                        if (g.StrideW == 1 && iw0 >= 0 && iw0 + g.OW <= g.W)
-                        {
-                            new ReadOnlySpan<T>(srow + iw0, g.OW).CopyTo(new Span<T>(d, g.OW));
-                            continue;
-                        }
-                        for (int ow = 0; ow < g.OW; ow++)
-                        {
-                            int iw = iw0 + ow * g.StrideW;
-                            d[ow] = (uint)iw < (uint)g.W ? srow[iw] : T.Zero;
-                        }
+                        // Output columns whose input column is inside the image: [lo, hi). Outside is padding.
+                        int lo = iw0 >= 0 ? 0 : (-iw0 + g.StrideW - 1) / g.StrideW;
+                        int hi = g.W - iw0 <= 0 ? 0 : Math.Min(g.OW, (g.W - iw0 + g.StrideW - 1) / g.StrideW);
+                        if (hi < lo) hi = lo;
+                        if (lo > 0) new Span<T>(d, lo).Clear();
+                        if (g.StrideW == 1) new ReadOnlySpan<T>(srow + iw0 + lo, hi - lo).CopyTo(new Span<T>(d + lo, hi - lo));
+                        else for (int ow = lo; ow < hi; ow++) d[ow] = srow[iw0 + ow * g.StrideW];
+                        if (hi < g.OW) new Span<T>(d + hi, g.OW - hi).Clear();
                     }
                 }
             }
@@ -183,11 +181,15 @@ internal sealed unsafe partial class CpuBackend
                             if ((uint)ih >= (uint)g.H) continue;
                             T* s0 = src + (long)n * p + (long)oh * g.OW;
                             T* drow = dst + (long)ih * g.W;
-                            for (int ow = 0; ow < g.OW; ow++)
+                            int iw0 = -g.PadW + kj * g.DilationW;
+                            int lo = iw0 >= 0 ? 0 : (-iw0 + g.StrideW - 1) / g.StrideW;
+                            int hi = g.W - iw0 <= 0 ? 0 : Math.Min(g.OW, (g.W - iw0 + g.StrideW - 1) / g.StrideW);
+                            if (g.StrideW == 1 && hi > lo)
                             {
-                                int iw = ow * g.StrideW - g.PadW + kj * g.DilationW;
-                                if ((uint)iw < (uint)g.W) drow[iw] += s0[ow];
+                                var dspan = new Span<T>(drow + iw0 + lo, hi - lo);
+                                System.Numerics.Tensors.TensorPrimitives.Add(dspan, new ReadOnlySpan<T>(s0 + lo, hi - lo), dspan);
                             }
+                            else for (int ow = lo; ow < hi; ow++) drow[iw0 + ow * g.StrideW] += s0[ow];
                         }
                     }
                 }

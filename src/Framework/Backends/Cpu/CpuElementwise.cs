@@ -28,35 +28,37 @@ internal sealed unsafe partial class CpuBackend
     static void UnaryFloat<T>(UnaryOp op, TensorView x, TensorView y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T* px = P<T>(x), py = P<T>(y);
-        Chunked(x.NumEl, (s, e) =>
+        int n = x.NumEl;
+        if (n < ParallelThreshold) UnaryFloatSpan<T>(op, new ReadOnlySpan<T>(px, n), new Span<T>(py, n));
+        else Chunked(n, (s, e) => UnaryFloatSpan<T>(op, new ReadOnlySpan<T>(px + s, e - s), new Span<T>(py + s, e - s)));
+    }
+
+    static void UnaryFloatSpan<T>(UnaryOp op, ReadOnlySpan<T> a, Span<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (op)
         {
-            var a = new ReadOnlySpan<T>(px + s, e - s);
-            var b = new Span<T>(py + s, e - s);
-            switch (op)
-            {
-                case UnaryOp.Neg: TensorPrimitives.Negate(a, b); break;
-                case UnaryOp.Abs: TensorPrimitives.Abs(a, b); break;
-                case UnaryOp.Exp: TensorPrimitives.Exp(a, b); break;
-                case UnaryOp.Log: TensorPrimitives.Log(a, b); break;
-                case UnaryOp.Sqrt: TensorPrimitives.Sqrt(a, b); break;
-                case UnaryOp.Rsqrt: TensorPrimitives.ReciprocalSqrt(a, b); break;
-                case UnaryOp.Tanh: TensorPrimitives.Tanh(a, b); break;
-                case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(a, b); break;
-                case UnaryOp.Relu: TensorPrimitives.Max(a, T.Zero, b); break;
-                case UnaryOp.Sin: TensorPrimitives.Sin(a, b); break;
-                case UnaryOp.Cos: TensorPrimitives.Cos(a, b); break;
-                case UnaryOp.Floor: TensorPrimitives.Floor(a, b); break;
-                case UnaryOp.Ceil: TensorPrimitives.Ceiling(a, b); break;
-                case UnaryOp.Round: for (int i = 0; i < a.Length; i++) b[i] = T.Round(a[i], MidpointRounding.ToEven); break;
-                case UnaryOp.Sign: for (int i = 0; i < a.Length; i++) b[i] = T.IsNaN(a[i]) ? a[i] : T.CreateTruncating(T.Sign(a[i])); break;
-                case UnaryOp.Reciprocal: TensorPrimitives.Reciprocal(a, b); break;
-                case UnaryOp.Log1p: TensorPrimitives.LogP1(a, b); break;
-                case UnaryOp.Expm1: TensorPrimitives.ExpM1(a, b); break;
-                case UnaryOp.Square: TensorPrimitives.Multiply(a, a, b); break;
-                case UnaryOp.Erf: for (int i = 0; i < a.Length; i++) b[i] = T.CreateTruncating(SpecialFunctions.Erf(double.CreateTruncating(a[i]))); break;
-                default: throw new DTypeMismatchException(op.ToString(), $"not defined for {x.DType.Name()}");
-            }
-        });
+            case UnaryOp.Neg: TensorPrimitives.Negate(a, b); break;
+            case UnaryOp.Abs: TensorPrimitives.Abs(a, b); break;
+            case UnaryOp.Exp: TensorPrimitives.Exp(a, b); break;
+            case UnaryOp.Log: TensorPrimitives.Log(a, b); break;
+            case UnaryOp.Sqrt: TensorPrimitives.Sqrt(a, b); break;
+            case UnaryOp.Rsqrt: TensorPrimitives.ReciprocalSqrt(a, b); break;
+            case UnaryOp.Tanh: TensorPrimitives.Tanh(a, b); break;
+            case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(a, b); break;
+            case UnaryOp.Relu: TensorPrimitives.Max(a, T.Zero, b); break;
+            case UnaryOp.Sin: TensorPrimitives.Sin(a, b); break;
+            case UnaryOp.Cos: TensorPrimitives.Cos(a, b); break;
+            case UnaryOp.Floor: TensorPrimitives.Floor(a, b); break;
+            case UnaryOp.Ceil: TensorPrimitives.Ceiling(a, b); break;
+            case UnaryOp.Round: for (int i = 0; i < a.Length; i++) b[i] = T.Round(a[i], MidpointRounding.ToEven); break;
+            case UnaryOp.Sign: for (int i = 0; i < a.Length; i++) b[i] = T.IsNaN(a[i]) ? a[i] : T.CreateTruncating(T.Sign(a[i])); break;
+            case UnaryOp.Reciprocal: TensorPrimitives.Reciprocal(a, b); break;
+            case UnaryOp.Log1p: TensorPrimitives.LogP1(a, b); break;
+            case UnaryOp.Expm1: TensorPrimitives.ExpM1(a, b); break;
+            case UnaryOp.Square: TensorPrimitives.Multiply(a, a, b); break;
+            case UnaryOp.Erf: for (int i = 0; i < a.Length; i++) b[i] = T.CreateTruncating(SpecialFunctions.Erf(double.CreateTruncating(a[i]))); break;
+            default: throw new DTypeMismatchException(op.ToString(), $"not defined for {typeof(T).Name}");
+        }
     }
 
     static void UnaryInt<T>(UnaryOp op, TensorView x, TensorView y) where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
@@ -116,6 +118,18 @@ internal sealed unsafe partial class CpuBackend
     /// <summary>The one broadcasting binary loop: dense rows vectorized, stride-0 operands splatted, anything else scalar.</summary>
     static void Run<T, F>(TensorView a, TensorView b, TensorView y) where T : unmanaged where F : IBinaryFn<T>
     {
+        int total = y.NumEl;
+        if (total < ParallelThreshold)
+        {
+            // Fast paths for small dense work: no layout analysis, no allocation (per-op overhead matters here).
+            bool da = ReferenceEquals(a.Strides, y.Strides) || a.IsContiguous, db = ReferenceEquals(b.Strides, y.Strides) || b.IsContiguous;
+            bool sa0 = IsAllZero(a.Strides), sb0 = IsAllZero(b.Strides);
+            if ((da || sa0) && (db || sb0) && y.IsContiguous)
+            {
+                Row<T, F>(P<T>(a), sa0 ? 0 : 1, P<T>(b), sb0 ? 0 : 1, P<T>(y), total);
+                return;
+            }
+        }
         var lay = new StridedLayout(y.Shape, a.Strides, b.Strides, y.Strides);
         T* pa = P<T>(a), pb = P<T>(b), py = P<T>(y);
         int n = lay.Inner, sa = lay.InnerStride[0], sb = lay.InnerStride[1];
@@ -151,6 +165,12 @@ internal sealed unsafe partial class CpuBackend
             }
         }
         for (; i < n; i++) y[i] = F.Apply(a[(long)i * sa], b[(long)i * sb]);
+    }
+
+    static bool IsAllZero(int[] strides)
+    {
+        foreach (var s in strides) if (s != 0) return false;
+        return true;
     }
 
     static void Compare<T>(BinaryOp op, TensorView a, TensorView b, TensorView y) where T : unmanaged, INumber<T>

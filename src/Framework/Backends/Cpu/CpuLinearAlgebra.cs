@@ -26,21 +26,32 @@ internal sealed unsafe partial class CpuBackend
     {
         int r = c.Shape.Length;
         int m = a.Shape[r - 2], k = a.Shape[r - 1], n = b.Shape[r - 1];
+        bool okA = TryGemmLayout(m, k, a.Strides[r - 2], a.Strides[r - 1], out bool ta, out int lda);
+        bool okB = TryGemmLayout(k, n, b.Strides[r - 2], b.Strides[r - 1], out bool tb, out int ldb);
+        if (a.DType.IsFloatingPoint() && (!okA || !okB))
+            throw new InvalidOperationException("MatMul: operand layout is not BLAS-compatible (the op layer must make it contiguous)");
+        if (r == 2)
+        {
+            GemmOne(a, b, c, a.Offset, b.Offset, c.Offset, m, n, k, ta, lda, tb, ldb);
+            return;
+        }
         var batchShape = c.Shape[..(r - 2)];
         var lay = new StridedLayout(batchShape.Length == 0 ? [1] : batchShape,
             batchShape.Length == 0 ? [0] : a.Strides[..(r - 2)],
             batchShape.Length == 0 ? [0] : b.Strides[..(r - 2)],
             batchShape.Length == 0 ? [0] : c.Strides[..(r - 2)]);
-        bool okA = TryGemmLayout(m, k, a.Strides[r - 2], a.Strides[r - 1], out bool ta, out int lda);
-        bool okB = TryGemmLayout(k, n, b.Strides[r - 2], b.Strides[r - 1], out bool tb, out int ldb);
-        if (a.DType.IsFloatingPoint() && (!okA || !okB))
-            throw new InvalidOperationException("MatMul: operand layout is not BLAS-compatible (the op layer must make it contiguous)");
         for (int row = 0; row < lay.Rows; row++)
             for (int i = 0; i < lay.Inner; i++)
             {
                 int oa = a.Offset + lay.RowOffset(0, row) + i * lay.InnerStride[0];
                 int ob = b.Offset + lay.RowOffset(1, row) + i * lay.InnerStride[1];
                 int oc = c.Offset + lay.RowOffset(2, row) + i * lay.InnerStride[2];
+                GemmOne(a, b, c, oa, ob, oc, m, n, k, ta, lda, tb, ldb);
+            }
+    }
+
+    static void GemmOne(TensorView a, TensorView b, TensorView c, int oa, int ob, int oc, int m, int n, int k, bool ta, int lda, bool tb, int ldb)
+    {
                 switch (a.DType)
                 {
                     case DType.Float32:
@@ -53,7 +64,6 @@ internal sealed unsafe partial class CpuBackend
                     case DType.Int32: IntMatMul(S(a).Ptr<int>(oa), a, S(b).Ptr<int>(ob), b, S(c).Ptr<int>(oc), m, n, k); break;
                     default: throw new DTypeMismatchException("MatMul", $"not defined for {a.DType.Name()}");
                 }
-            }
     }
 
     static void IntMatMul<T>(T* a, TensorView av, T* b, TensorView bv, T* c, int m, int n, int k) where T : unmanaged, INumber<T>

@@ -26,18 +26,22 @@ internal sealed unsafe partial class CpuBackend
                     for (int ow = 0; ow < g.OW; ow++)
                     {
                         int h0 = oh * g.StrideH - g.PadH, w0 = ow * g.StrideW - g.PadW;
+                        // Branch-free selects: on random data a compare-and-branch mispredicts half the time.
                         T best = T.Zero;
                         int bi = -1;
                         for (int i = 0; i < g.KH; i++)
                         {
                             int ih = h0 + i * g.DilationH;
                             if ((uint)ih >= (uint)g.H) continue;
+                            T* row = src + ih * g.W;
                             for (int j = 0; j < g.KW; j++)
                             {
                                 int iw = w0 + j * g.DilationW;
                                 if ((uint)iw >= (uint)g.W) continue;
-                                T v = src[ih * g.W + iw];
-                                if (bi < 0 || v > best || T.IsNaN(v)) { best = v; bi = ih * g.W + iw; }
+                                T v = row[iw];
+                                bool take = bi < 0 | v > best | T.IsNaN(v);
+                                best = take ? v : best;
+                                bi = take ? ih * g.W + iw : bi;
                             }
                         }
                         dst[oh * g.OW + ow] = best;
