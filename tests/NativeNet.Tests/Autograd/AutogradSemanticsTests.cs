@@ -1,4 +1,4 @@
-namespace NativeNet.Tests.Autograd;
+namespace NativeNet.Tests.AutogradTests;
 
 /// <summary>PyTorch autograd semantics: accumulation, retain_graph, explicit gradients, grad modes, detach, saved tensors.</summary>
 public class AutogradSemanticsTests

@@ -1,6 +1,6 @@
-using static NativeNet.Tests.Autograd.GradCheck;
+using static NativeNet.Tests.AutogradTests.GradCheck;
 
-namespace NativeNet.Tests.Autograd;
+namespace NativeNet.Tests.AutogradTests;
 
 /// <summary>Finite-difference gradient checks of elementwise binary, scalar and unary ops (incl. broadcasting).</summary>
 public class ElementwiseGradientTests

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace NativeNet.Tests.Autograd;
+namespace NativeNet.Tests.AutogradTests;
 
 /// <summary>
 /// Float64 finite-difference gradient check (the idea of <c>torch.autograd.gradcheck</c>): for a function of several

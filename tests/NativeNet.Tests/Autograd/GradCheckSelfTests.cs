@@ -1,6 +1,6 @@
 using Xunit.Sdk;
 
-namespace NativeNet.Tests.Autograd;
+namespace NativeNet.Tests.AutogradTests;
 
 /// <summary>The gradient checker itself must catch a wrong gradient and say where.</summary>
 public class GradCheckSelfTests
