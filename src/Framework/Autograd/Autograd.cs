@@ -107,6 +107,8 @@ public static class Autograd
                 {
                     if (!gi.Shape.SequenceEqual(n.InputShapes[i]))
                         throw new InvalidOperationException($"{n.Name}Backward returned a gradient of shape {ShapeUtil.Format(gi.shape)} for input {i} of shape {ShapeUtil.Format(n.InputShapes[i])}");
+                    // Mixed-precision ops promote; each input's gradient has that input's dtype (as in PyTorch).
+                    if (gi.DType != n.InputDTypes[i]) gi = gi.To(n.InputDTypes[i]);
                     pending[nx] = pending.TryGetValue(nx, out var acc) ? acc + gi : gi;
                 }
                 if (--deps[nx] == 0) ready.Push(nx);
@@ -120,6 +122,7 @@ public abstract class BackwardNode
 {
     internal BackwardNode?[] Next = [];
     internal int[][] InputShapes = [];
+    internal DType[] InputDTypes = [];
 
     /// <summary>The op's name (its ONNX op type where one exists), e.g. "MatMul".</summary>
     public abstract string Name { get; }
@@ -144,10 +147,12 @@ internal sealed class FunctionNode : BackwardNode
         this.saved = saved;
         Next = new BackwardNode?[inputs.Length];
         InputShapes = new int[inputs.Length][];
+        InputDTypes = new DType[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
         {
             var t = inputs[i];
             InputShapes[i] = t.shape;
+            InputDTypes[i] = t.DType;
             Next[i] = t.gradFn ?? (t.RequiresGrad ? t.GetAccumulator() : null);
         }
     }

@@ -27,6 +27,15 @@ internal readonly record struct Pool2dGeometry(
     int N, int C, int H, int W, int KH, int KW, int OH, int OW, int StrideH, int StrideW, int PadH, int PadW,
     int DilationH, int DilationW, bool CountIncludePad);
 
+/// <summary>One fused SGD update (PyTorch 1.13 <c>torch.optim.SGD</c>); <c>FirstStep</c> initializes the momentum buffer with the gradient.</summary>
+internal readonly record struct SgdParams(double Lr, double Momentum, double Dampening, double WeightDecay, bool Nesterov, bool Maximize, bool FirstStep);
+
+/// <summary>One fused Adam/AdamW update at 1-based <c>Step</c>; <c>Decoupled</c> selects AdamW's weight decay.</summary>
+internal readonly record struct AdamParams(double Lr, double Beta1, double Beta2, double Eps, double WeightDecay, bool Decoupled, bool Amsgrad, bool Maximize, long Step);
+
+/// <summary>One fused RMSprop update (PyTorch 1.13 <c>torch.optim.RMSprop</c>).</summary>
+internal readonly record struct RmsPropParams(double Lr, double Alpha, double Eps, double WeightDecay, double Momentum, bool Centered, bool Maximize);
+
 /// <summary>
 /// The narrow kernel interface every device implements. Inputs are views (strides allowed where noted);
 /// outputs are contiguous unless noted. No autograd, no shape checks beyond the contract: ops check first.
@@ -87,6 +96,11 @@ internal interface IBackend
 
     /// <summary>Fills y with uniform [low, high) or normal(mean, std) draws from the counter-based stream (seed, offset).</summary>
     void Random(TensorView y, bool normal, double a, double b, ulong seed, ulong offset);
+
+    /// <summary>Optimizer steps: one pass over contiguous, same-dtype (floating) views, updating p and the state in place.</summary>
+    void SgdStep(TensorView p, TensorView g, TensorView? momentumBuffer, in SgdParams a);
+    void AdamStep(TensorView p, TensorView g, TensorView expAvg, TensorView expAvgSq, TensorView? maxExpAvgSq, in AdamParams a);
+    void RmsPropStep(TensorView p, TensorView g, TensorView squareAvg, TensorView? gradAvg, TensorView? momentumBuffer, in RmsPropParams a);
 }
 
 /// <summary>Finds the backend for a device.</summary>

@@ -49,6 +49,14 @@ internal static class ShapeUtil
         return dim < 0 ? dim + r : dim;
     }
 
+    /// <summary>Like <see cref="NormalizeDim"/> for ops that index the dimension itself: a 0-D tensor has none.</summary>
+    internal static int NormalizeDimOf(int dim, int[] shape, string op)
+    {
+        if (shape.Length == 0)
+            throw new ArgumentOutOfRangeException(nameof(dim), $"{op}: dimension {dim} does not exist, the tensor is 0-D (shape [])");
+        return NormalizeDim(dim, shape.Length, op);
+    }
+
     internal static bool SameShape(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);
 
     /// <summary>NumPy broadcasting of two shapes; throws naming the op and both shapes.</summary>

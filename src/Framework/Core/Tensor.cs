@@ -76,7 +76,7 @@ public partial class Tensor : IDisposable
     public int NumEl => numel;
 
     /// <summary>Size of dimension <paramref name="dim"/>, negative counts from the end (<c>tensor.size(dim)</c>).</summary>
-    public int Size(int dim) => shape[ShapeUtil.NormalizeDim(dim, shape.Length, "Size")];
+    public int Size(int dim) => shape[ShapeUtil.NormalizeDimOf(dim, shape, "Size")];
 
     /// <summary>True when elements are laid out densely in row-major order (<c>tensor.is_contiguous()</c>).</summary>
     public bool IsContiguous => ShapeUtil.IsContiguous(shape, strides);

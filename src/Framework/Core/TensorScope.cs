@@ -34,13 +34,25 @@ public sealed class TensorScope : IDisposable
     public T Keep<T>(T tensor) where T : Tensor
     {
         if (tensor.owner != this) return tensor;
-        tensor.owner = parent;
-        parent?.owned.Add(tensor);
+        var target = parent;
+        while (target != null && target.disposed) target = target.parent;
+        tensor.owner = target;
+        target?.owned.Add(tensor);
         return tensor;
     }
 
     /// <summary>Keeps several tensors (see <see cref="Keep{T}"/>).</summary>
-    public void Keep(params Tensor[] tensors)
+    /// <remarks>Two fixed parameters so that <c>scope.Keep(t)</c> binds to the generic overload and returns the tensor
+    /// (C# prefers a non-generic <c>params</c> method, which made <c>var y = scope.Keep(x)</c> a compile error).</remarks>
+    public void Keep(Tensor first, Tensor second, params Tensor[] more)
+    {
+        Keep(first);
+        Keep(second);
+        foreach (var t in more) Keep(t);
+    }
+
+    /// <summary>Keeps every tensor of a collection (see <see cref="Keep{T}"/>).</summary>
+    public void KeepAll(IEnumerable<Tensor> tensors)
     {
         foreach (var t in tensors) Keep(t);
     }
@@ -53,6 +65,8 @@ public sealed class TensorScope : IDisposable
         foreach (var t in owned)
             if (t.owner == this) t.Dispose();
         owned.Clear();
-        if (current == this) current = parent;
+        // Out of order (an outer scope disposed first): the innermost live scope stays current, dead ones are skipped,
+        // so no tensor is ever registered with a disposed scope (it would never be freed and the list would grow).
+        while (current != null && current.disposed) current = current.parent;
     }
 }

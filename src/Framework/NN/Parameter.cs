@@ -11,4 +11,13 @@ public sealed class Parameter : Tensor
     {
         if (requiresGrad) RequiresGrad = true;
     }
+
+    /// <summary>Wraps <paramref name="data"/> and disposes the temporary wrapper, so the parameter holds the only reference.</summary>
+    internal static Parameter Adopt(Tensor data, bool requiresGrad = true)
+    {
+        var p = new Parameter(data, requiresGrad);
+        data.Dispose();
+        p.Unown();
+        return p;
+    }
 }

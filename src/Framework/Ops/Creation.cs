@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace NativeNet;
@@ -75,8 +76,7 @@ public partial class Tensor
         var dt = dtype ?? (integral ? DType.Int64 : DType.Float32);
         var data = new double[n];
         for (int i = 0; i < n; i++) data[i] = start + i * step;
-        using var d = FromArray(data);
-        return d.To(dt, device ?? Device.Default);
+        return Cast(FromArray(data), dt, device);
     }
 
     /// <summary>0, 1, …, end-1 (<c>torch.arange(end)</c>).</summary>
@@ -88,8 +88,7 @@ public partial class Tensor
         if (steps < 0) throw new ArgumentException("Linspace: steps must be non-negative");
         var data = new double[steps];
         for (int i = 0; i < steps; i++) data[i] = steps == 1 ? start : start + (end - start) * i / (steps - 1);
-        using var d = FromArray(data);
-        return d.To(dtype, device ?? Device.Default);
+        return Cast(FromArray(data), dtype, device);
     }
 
     /// <summary>Identity matrix (<c>torch.eye</c>).</summary>
@@ -98,8 +97,15 @@ public partial class Tensor
         int cols = m ?? n;
         var data = new double[n * cols];
         for (int i = 0; i < Math.Min(n, cols); i++) data[i * cols + i] = 1;
-        using var d = FromArray(data, [n, cols]);
-        return d.To(dtype, device ?? Device.Default);
+        return Cast(FromArray(data, [n, cols]), dtype, device);
+    }
+
+    /// <summary>Casts/moves a freshly built tensor; disposes it only when To made a copy (To returns the same tensor when nothing changes).</summary>
+    static Tensor Cast(Tensor data, DType dtype, Device? device)
+    {
+        var r = data.To(dtype, device ?? Device.Default);
+        if (!ReferenceEquals(r, data)) data.Dispose();
+        return r;
     }
 
     /// <summary>Uniform [0, 1) samples from the seeded generator (<c>torch.rand</c>).</summary>
@@ -133,8 +139,7 @@ public partial class Tensor
         var idx = new long[n];
         for (int i = 0; i < n; i++) idx[i] = i;
         Array.Sort(k, idx);
-        using var t = FromArray(idx);
-        return t.To(device ?? Device.Default);
+        return Cast(FromArray(idx), DType.Int64, device);
     }
 
     static Tensor Random(int[] shape, bool normal, double a, double b, DType dtype, Device? device)
@@ -197,8 +202,8 @@ public partial class Tensor
 
     /// <summary>Copies a 2-D float array (<c>torch.tensor([[...]])</c>).</summary>
     public static Tensor FromArray(float[,] data, bool requiresGrad = false)
-        => FromSpan<float>(MemoryMarshal.CreateReadOnlySpan(ref data[0, 0], data.Length), [data.GetLength(0), data.GetLength(1)], requiresGrad, null);
+        => FromSpan<float>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<byte, float>(ref MemoryMarshal.GetArrayDataReference(data)), data.Length), [data.GetLength(0), data.GetLength(1)], requiresGrad, null);
     /// <summary>Copies a 2-D double array.</summary>
     public static Tensor FromArray(double[,] data, bool requiresGrad = false)
-        => FromSpan<double>(MemoryMarshal.CreateReadOnlySpan(ref data[0, 0], data.Length), [data.GetLength(0), data.GetLength(1)], requiresGrad, null);
+        => FromSpan<double>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<byte, double>(ref MemoryMarshal.GetArrayDataReference(data)), data.Length), [data.GetLength(0), data.GetLength(1)], requiresGrad, null);
 }

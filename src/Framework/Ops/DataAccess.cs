@@ -35,19 +35,35 @@ public partial class Tensor
     public double Item() => Item<double>();
 
     /// <summary>Returns this tensor if it is contiguous, else a contiguous copy (<c>tensor.contiguous()</c>).</summary>
-    public Tensor Contiguous() => IsContiguous ? this : CopyAs(DType, Device, "Contiguous");
+    public Tensor Contiguous()
+    {
+        ThrowIfDisposed();
+        return IsContiguous ? this : CopyAs(DType, Device, "Contiguous");
+    }
 
     /// <summary>A contiguous copy that stays in the graph (<c>tensor.clone()</c>).</summary>
     public Tensor Clone() => CopyAs(DType, Device, "Identity");
 
     /// <summary>Casts to <paramref name="dtype"/> (<c>tensor.to(dtype)</c>); returns this tensor when nothing changes.</summary>
-    public Tensor To(DType dtype) => dtype == DType ? this : CopyAs(dtype, Device, "Cast");
+    public Tensor To(DType dtype)
+    {
+        ThrowIfDisposed();
+        return dtype == DType ? this : CopyAs(dtype, Device, "Cast");
+    }
 
     /// <summary>Moves to <paramref name="device"/> (<c>tensor.to(device)</c>); returns this tensor when nothing changes.</summary>
-    public Tensor To(Device device) => device == Device ? this : CopyAs(DType, device, "Copy");
+    public Tensor To(Device device)
+    {
+        ThrowIfDisposed();
+        return device == Device ? this : CopyAs(DType, device, "Copy");
+    }
 
     /// <summary>Casts and moves (<c>tensor.to(device, dtype)</c>).</summary>
-    public Tensor To(DType dtype, Device device) => dtype == DType && device == Device ? this : CopyAs(dtype, device, "Cast");
+    public Tensor To(DType dtype, Device device)
+    {
+        ThrowIfDisposed();
+        return dtype == DType && device == Device ? this : CopyAs(dtype, device, "Cast");
+    }
 
     Tensor CopyAs(DType dtype, Device device, string name)
     {
@@ -68,6 +84,7 @@ public partial class Tensor
     public Tensor CopyFrom(Tensor source)
     {
         CheckInPlace("CopyFrom");
+        source.ThrowIfDisposed();
         CheckSameDevice("CopyFrom", this, source);
         var bs = ShapeUtil.Broadcast(shape, source.shape, "CopyFrom");
         if (!bs.AsSpan().SequenceEqual(shape))
@@ -120,6 +137,7 @@ public partial class Tensor
 
     Tensor InPlaceBinary(BinaryOp op, Tensor other)
     {
+        other.ThrowIfDisposed();
         CheckSameDevice(op.ToString(), this, other);
         if (!IsContiguous) throw new InvalidOperationException($"{op}InPlace: needs a contiguous tensor");
         var bs = ShapeUtil.Broadcast(shape, other.shape, op + "InPlace");

@@ -135,6 +135,12 @@ public partial class Tensor
     /// <summary>Elementwise power with a tensor exponent (<c>torch.pow</c>).</summary>
     public Tensor Pow(Tensor exponent)
     {
+        if (!DType.IsFloatingPoint() && !exponent.DType.IsFloatingPoint() && exponent.NumEl > 0)
+        {
+            using var lowest = exponent.Min();
+            if (lowest.Item() < 0)
+                throw new DTypeMismatchException("Pow", $"integer tensors cannot be raised to negative integer powers (exponent shape {ShapeUtil.Format(exponent.shape)}); cast to a floating-point dtype first");
+        }
         var y = BinaryForward(BinaryOp.Pow, this, exponent, "Pow");
         if (Autograd.Needs(this, exponent))
         {
@@ -199,8 +205,9 @@ public partial class Tensor
         var y = ScalarForward(BinaryOp.Div, this, s, true, "Div");
         if (Autograd.Needs(this))
         {
-            var ys = y.Alias();
-            Autograd.Record(y, "Div", [this], g => [g.Mul(ys).Mul(ys).Mul(-1.0 / s)], ys);
+            // d(s/x)/dx = -s/x²; written with x so s = 0 gives 0, not 0·(-1/0) = NaN.
+            var x = Alias();
+            Autograd.Record(y, "Div", [this], g => [g.Mul(-s).Div(x.Square())], x);
         }
         return y;
     }
@@ -208,6 +215,8 @@ public partial class Tensor
     /// <summary>Raises every element to a scalar power (<c>tensor.pow(p)</c>).</summary>
     public Tensor Pow(double p)
     {
+        if (!DType.IsFloatingPoint() && p < 0 && p == Math.Floor(p))
+            throw new DTypeMismatchException("Pow", $"integer tensors ({DType.Name()}, shape {ShapeUtil.Format(shape)}) cannot be raised to the negative integer power {p}; cast to a floating-point dtype first");
         if (p == 2) return Square();
         var y = ScalarForward(BinaryOp.Pow, this, p, false, "Pow");
         if (Autograd.Needs(this))
@@ -219,7 +228,7 @@ public partial class Tensor
     }
 
     /// <summary>Elementwise remainder with the sign of the divisor (<c>torch.remainder</c>).</summary>
-    public Tensor Remainder(double s) => ScalarForward(BinaryOp.Remainder, this, s, false, "Mod");
+    public Tensor Remainder(double s) => ScalarOp(BinaryOp.Remainder, s, false, "Mod", g => g);
 
     /// <summary><c>torch.add</c> as an operator.</summary>
     public static Tensor operator +(Tensor a, Tensor b) => a.Add(b);
@@ -302,6 +311,9 @@ public partial class Tensor
     /// <summary>Picks from <paramref name="x"/> where <paramref name="condition"/> holds, else from <paramref name="y"/> (<c>torch.where</c>).</summary>
     public static Tensor Where(Tensor condition, Tensor x, Tensor y)
     {
+        condition.ThrowIfDisposed();
+        x.ThrowIfDisposed();
+        y.ThrowIfDisposed();
         CheckBool("Where", condition);
         CheckSameDevice("Where", x, y);
         CheckSameDevice("Where", condition, x);

@@ -77,8 +77,12 @@ public partial class Tensor
                     next = cur.Select(d, ix.IntIndex.IsFromEnd ? n - ix.IntIndex.Value : ix.IntIndex.Value);
                     break;
                 case TensorIndex.Kind.Range:
-                    var (start, len) = ix.RangeIndex.GetOffsetAndLength(cur.shape[d]);
-                    next = cur.Slice(d, start, start + len);
+                    // NumPy/PyTorch slicing clamps out-of-range bounds (x[:, 1:10] of a 4-wide tensor is x[:, 1:4]);
+                    // Range.GetOffsetAndLength would throw an ArgumentOutOfRangeException naming no op.
+                    int size = cur.shape[d];
+                    int start = Math.Clamp(ix.RangeIndex.Start.IsFromEnd ? size - ix.RangeIndex.Start.Value : ix.RangeIndex.Start.Value, 0, size);
+                    int end = Math.Clamp(ix.RangeIndex.End.IsFromEnd ? size - ix.RangeIndex.End.Value : ix.RangeIndex.End.Value, 0, size);
+                    next = cur.Slice(d, start, Math.Max(start, end));
                     d++;
                     break;
                 case TensorIndex.Kind.Tensor:
@@ -111,7 +115,7 @@ public partial class Tensor
         ThrowIfDisposed();
         CheckIndexTensor("IndexSelect", index);
         if (index.Dim > 1) throw new ShapeMismatchException("IndexSelect", $"index must be 0-D or 1-D, got {ShapeUtil.Format(index.shape)}");
-        int d = ShapeUtil.NormalizeDim(dim, shape.Length, "IndexSelect");
+        int d = ShapeUtil.NormalizeDimOf(dim, shape, "IndexSelect");
         var idx = index.To(DType.Int64).Contiguous();
         var x = Contiguous();
         int outer = 1, inner = 1;
@@ -126,7 +130,7 @@ public partial class Tensor
         {
             int[] from = shape;
             int n = shape[d];
-            var saved = ReferenceEquals(idx, index) ? idx.Alias() : idx;
+            var saved = ReferenceEquals(idx, index) ? idx.Alias() : idx.Unown();
             Autograd.Record(y, "Gather", [this], g =>
             {
                 var gx = Zeros(from, g.DType, g.Device);
@@ -146,7 +150,7 @@ public partial class Tensor
         ThrowIfDisposed();
         CheckIndexTensor("GatherElements", index);
         int d = ShapeUtil.NormalizeDim(dim, shape.Length, "GatherElements");
-        if (index.Dim != Dim) throw new ShapeMismatchException("GatherElements", $"index rank {index.Dim} must equal input rank {Dim}");
+        if (index.Dim != Dim) throw new ShapeMismatchException("GatherElements", $"index rank {index.Dim} (shape {ShapeUtil.Format(index.shape)}) must equal input rank {Dim} (shape {ShapeUtil.Format(shape)})");
         for (int i = 0; i < Dim; i++)
             if (i != d && index.shape[i] > shape[i])
                 throw new ShapeMismatchException("GatherElements", $"index shape {ShapeUtil.Format(index.shape)} exceeds input shape {ShapeUtil.Format(shape)} at dimension {i}");
@@ -158,7 +162,7 @@ public partial class Tensor
         if (Autograd.Needs(this))
         {
             int[] from = shape;
-            var saved = ReferenceEquals(idx, index) ? idx.Alias() : idx;
+            var saved = ReferenceEquals(idx, index) ? idx.Alias() : idx.Unown();
             Autograd.Record(y, "GatherElements", [this], g =>
             {
                 var gx = Zeros(from, g.DType, g.Device);
@@ -175,10 +179,18 @@ public partial class Tensor
     /// <summary>Returns a copy of this tensor with <paramref name="source"/> added at <paramref name="index"/> along <paramref name="dim"/> (<c>torch.scatter_add</c>).</summary>
     public Tensor ScatterAdd(int dim, Tensor index, Tensor source)
     {
+        ThrowIfDisposed();
+        source.ThrowIfDisposed();
         CheckIndexTensor("ScatterElements", index);
         int d = ShapeUtil.NormalizeDim(dim, shape.Length, "ScatterElements");
         if (!index.Shape.SequenceEqual(source.Shape))
             throw new ShapeMismatchException("ScatterElements", $"index shape {ShapeUtil.Format(index.shape)} must equal source shape {ShapeUtil.Format(source.shape)}");
+        // The kernel addresses self with index positions: a larger index would write outside self's buffer.
+        if (index.Dim != Dim)
+            throw new ShapeMismatchException("ScatterElements", $"index rank {index.Dim} (shape {ShapeUtil.Format(index.shape)}) must equal self rank {Dim} (shape {ShapeUtil.Format(shape)})");
+        for (int i = 0; i < Dim; i++)
+            if (i != d && index.shape[i] > shape[i])
+                throw new ShapeMismatchException("ScatterElements", $"index shape {ShapeUtil.Format(index.shape)} exceeds self shape {ShapeUtil.Format(shape)} at dimension {i}");
         Tensor y;
         using (Autograd.NoGrad()) y = Clone();
         using var idx = index.To(DType.Int64).Contiguous().Clone();

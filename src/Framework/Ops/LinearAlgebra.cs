@@ -50,7 +50,12 @@ public partial class Tensor
         }
         else
         {
-            var batch = ShapeUtil.Broadcast(shape[..^2], other.shape[..^2], "MatMul");
+            int[] batch;
+            try { batch = ShapeUtil.Broadcast(shape[..^2], other.shape[..^2], "MatMul"); }
+            catch (ShapeMismatchException)
+            {
+                throw new ShapeMismatchException("MatMul", $"batch dimensions of {ShapeUtil.Format(shape)} and {ShapeUtil.Format(other.shape)} cannot be broadcast together");
+            }
             outShape = [.. batch, m, n];
             int[] aShape = [.. batch, m, k], bShape = [.. batch, k, n];
             av = new TensorView(a.storage, aShape, ShapeUtil.BroadcastStrides(a.shape, a.strides, aShape), a.offset, DType);

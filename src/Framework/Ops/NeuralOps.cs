@@ -3,6 +3,8 @@ namespace NativeNet;
 /// <summary>Convolution, pooling and softmax primitives (NCHW). Each has a backend kernel for forward and backward.</summary>
 public partial class Tensor
 {
+    static int FloorDiv(int a, int b) => (int)Math.Floor((double)a / b);
+
     static (int, int) Pair(int[] v, string name, string op)
     {
         if (v.Length == 1) return (v[0], v[0]);
@@ -34,11 +36,20 @@ public partial class Tensor
         int o = weight.shape[0], kh = weight.shape[2], kw = weight.shape[3];
         if (c % groups != 0 || o % groups != 0 || weight.shape[1] != c / groups)
             throw new ShapeMismatchException(op, $"input {ShapeUtil.Format(input.shape)} with groups={groups} expects weight [O, {c / Math.Max(groups, 1)}, kH, kW] with O divisible by groups, got {ShapeUtil.Format(weight.shape)}");
-        int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+        // Floor division: C#'s '/' truncates toward zero, which made a kernel larger than the input give one output.
+        int oh = FloorDiv(h + 2 * ph - dh * (kh - 1) - 1, sh) + 1, ow = FloorDiv(w + 2 * pw - dw * (kw - 1) - 1, sw) + 1;
         if (oh <= 0 || ow <= 0)
             throw new ShapeMismatchException(op, $"kernel {kh}x{kw} (dilation {dh}x{dw}) is larger than the padded input {h + 2 * ph}x{w + 2 * pw}");
-        if (bias != null && (bias.Dim != 1 || bias.shape[0] != o))
-            throw new ShapeMismatchException(op, $"bias must be [{o}], got {ShapeUtil.Format(bias.shape)}");
+        if (bias != null)
+        {
+            bias.ThrowIfDisposed();
+            CheckSameDevice(op, input, bias);
+            if (bias.Dim != 1 || bias.shape[0] != o)
+                throw new ShapeMismatchException(op, $"bias must be [{o}] for weight {ShapeUtil.Format(weight.shape)}, got {ShapeUtil.Format(bias.shape)}");
+            // Without this a float64 bias silently promoted a float32 convolution to float64.
+            if (bias.DType != input.DType)
+                throw new DTypeMismatchException(op, $"bias must have the input's dtype {input.DType.Name()}, got {bias.DType.Name()}");
+        }
         var g = new Conv2dGeometry(n, c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups);
         var x = input.Contiguous();
         var wt = weight.Contiguous();
@@ -90,7 +101,7 @@ public partial class Tensor
         {
             int eff = d * (k - 1) + 1;
             int num = len + 2 * p - eff;
-            int o = (ceilMode ? (num + s - 1) / s : num / s) + 1;
+            int o = FloorDiv(ceilMode ? num + s - 1 : num, s) + 1;
             if (ceilMode && (o - 1) * s >= len + p) o--; // the last window must start inside the input or left padding
             return o;
         }
@@ -196,7 +207,7 @@ public partial class Tensor
         for (int i = d + 1; i < shape.Length; i++) inner *= shape[i];
         var x = Contiguous();
         var y = Empty(shape, DType, Device);
-        Backend.Softmax(x.View, outer, n, inner, log, y.View);
+        if (numel > 0) Backend.Softmax(x.View, outer, n, inner, log, y.View);
         DisposeIfTemp(x, this);
         if (Autograd.Needs(this))
         {

@@ -50,7 +50,7 @@ public partial class Tensor
             var perm = Enumerable.Range(0, shape.Length).Where(i => Array.IndexOf(dims, i) < 0).Concat(dims).ToArray();
             using (Autograd.NoGrad()) src = Permute(perm).Contiguous();
             foreach (var d in dims) red *= shape[d];
-            outer = numel / Math.Max(red, 1);
+            for (int i = 0; i < shape.Length; i++) if (Array.IndexOf(dims, i) < 0) outer *= shape[i];
         }
         var y = Empty(outShape, outType, Device);
         Backend.Reduce(op, src.View, outer, red, inner, y.View);

@@ -77,7 +77,7 @@ public partial class Tensor
     {
         ThrowIfDisposed();
         if (dims.Length != shape.Length)
-            throw new ShapeMismatchException("Transpose", $"permutation {ShapeUtil.Format(dims)} does not match rank {shape.Length}");
+            throw new ShapeMismatchException("Transpose", $"permutation {ShapeUtil.Format(dims)} does not match the rank of shape {ShapeUtil.Format(shape)}");
         var ns = new int[dims.Length];
         var st = new int[dims.Length];
         var inv = new int[dims.Length];
@@ -85,7 +85,7 @@ public partial class Tensor
         for (int i = 0; i < dims.Length; i++)
         {
             int d = ShapeUtil.NormalizeDim(dims[i], shape.Length, "Permute");
-            if (seen[d]) throw new ShapeMismatchException("Transpose", $"dimension {d} repeats in permutation {ShapeUtil.Format(dims)}");
+            if (seen[d]) throw new ShapeMismatchException("Transpose", $"dimension {d} repeats in permutation {ShapeUtil.Format(dims)} of shape {ShapeUtil.Format(shape)}");
             seen[d] = true;
             ns[i] = shape[d];
             st[i] = strides[d];
@@ -98,13 +98,21 @@ public partial class Tensor
     public Tensor Transpose(int dim0, int dim1)
     {
         var p = Enumerable.Range(0, shape.Length).ToArray();
+        if (p.Length == 0)
+        {
+            // PyTorch allows transpose(0, -1) of a 0-D tensor: a view of it.
+            ShapeUtil.NormalizeDim(dim0, 0, "Transpose");
+            ShapeUtil.NormalizeDim(dim1, 0, "Transpose");
+            return Permute();
+        }
         int a = ShapeUtil.NormalizeDim(dim0, shape.Length, "Transpose"), b = ShapeUtil.NormalizeDim(dim1, shape.Length, "Transpose");
         (p[a], p[b]) = (p[b], p[a]);
         return Permute(p);
     }
 
-    /// <summary>Transpose of a 2-D tensor (<c>tensor.T</c>); 0-D and 1-D tensors are returned unchanged.</summary>
-    public Tensor T => shape.Length < 2 ? this : Transpose(0, 1);
+    /// <summary>Transpose of a 2-D tensor (<c>tensor.T</c>); for 0-D and 1-D tensors an unchanged view.</summary>
+    /// <remarks>Always a new tensor object, so disposing <c>x.T</c> never disposes <c>x</c>.</remarks>
+    public Tensor T => shape.Length < 2 ? Permute(Enumerable.Range(0, shape.Length).ToArray()) : Transpose(0, 1);
 
     /// <summary>Swaps the last two dimensions (<c>tensor.mT</c>).</summary>
     public Tensor MT => Transpose(-2, -1);
@@ -163,7 +171,7 @@ public partial class Tensor
     {
         ThrowIfDisposed();
         if (step <= 0) throw new ArgumentException($"Slice: step must be positive, got {step}");
-        int d = ShapeUtil.NormalizeDim(dim, shape.Length, "Slice");
+        int d = ShapeUtil.NormalizeDimOf(dim, shape, "Slice");
         int n = shape[d];
         int s = Math.Clamp(start is int a ? (a < 0 ? a + n : a) : 0, 0, n);
         int e = Math.Clamp(end is int b ? (b < 0 ? b + n : b) : n, 0, n);
@@ -179,7 +187,7 @@ public partial class Tensor
     /// <summary><paramref name="length"/> elements from <paramref name="start"/> along <paramref name="dim"/> (<c>tensor.narrow</c>).</summary>
     public Tensor Narrow(int dim, int start, int length)
     {
-        int d = ShapeUtil.NormalizeDim(dim, shape.Length, "Narrow");
+        int d = ShapeUtil.NormalizeDimOf(dim, shape, "Narrow");
         if (start < 0) start += shape[d];
         if (start < 0 || length < 0 || start + length > shape[d])
             throw new ArgumentOutOfRangeException(nameof(start), $"Narrow: start {start} + length {length} exceeds dimension {d} of size {shape[d]}");
@@ -190,7 +198,7 @@ public partial class Tensor
     public Tensor Select(int dim, int index)
     {
         ThrowIfDisposed();
-        int d = ShapeUtil.NormalizeDim(dim, shape.Length, "Select");
+        int d = ShapeUtil.NormalizeDimOf(dim, shape, "Select");
         int n = shape[d];
         if (index < -n || index >= n) throw new IndexOutOfRangeException($"Select: index {index} is out of bounds for dimension {d} with size {n}");
         if (index < 0) index += n;
@@ -215,7 +223,7 @@ public partial class Tensor
     {
         if (tensors.Count == 0) throw new ArgumentException("Cat: expected a non-empty list of tensors");
         var first = tensors[0];
-        int d = ShapeUtil.NormalizeDim(dim, first.Dim, "Concat");
+        int d = ShapeUtil.NormalizeDimOf(dim, first.shape, "Concat");
         var dt = first.DType;
         int total = 0;
         foreach (var t in tensors)
@@ -269,7 +277,7 @@ public partial class Tensor
     public Tensor[] Split(int splitSize, int dim = 0)
     {
         if (splitSize <= 0) throw new ArgumentException($"Split: splitSize must be positive, got {splitSize}");
-        int d = ShapeUtil.NormalizeDim(dim, shape.Length, "Split");
+        int d = ShapeUtil.NormalizeDimOf(dim, shape, "Split");
         var parts = new List<Tensor>();
         for (int s = 0; s < shape[d]; s += splitSize) parts.Add(Narrow(d, s, Math.Min(splitSize, shape[d] - s)));
         return parts.ToArray();
@@ -278,8 +286,8 @@ public partial class Tensor
     /// <summary>Splits into pieces of the given sizes along <paramref name="dim"/> (<c>torch.split</c> with a list).</summary>
     public Tensor[] Split(int[] sizes, int dim = 0)
     {
-        int d = ShapeUtil.NormalizeDim(dim, shape.Length, "Split");
-        if (sizes.Sum() != shape[d]) throw new ShapeMismatchException("Split", $"sizes {ShapeUtil.Format(sizes)} do not sum to dimension {d} of size {shape[d]}");
+        int d = ShapeUtil.NormalizeDimOf(dim, shape, "Split");
+        if (sizes.Sum() != shape[d]) throw new ShapeMismatchException("Split", $"sizes {ShapeUtil.Format(sizes)} do not sum to dimension {d} of shape {ShapeUtil.Format(shape)}");
         var parts = new Tensor[sizes.Length];
         int s = 0;
         for (int i = 0; i < sizes.Length; i++) { parts[i] = Narrow(d, s, sizes[i]); s += sizes[i]; }
@@ -290,7 +298,7 @@ public partial class Tensor
     public Tensor[] Chunk(int chunks, int dim = 0)
     {
         if (chunks <= 0) throw new ArgumentException($"Chunk: chunks must be positive, got {chunks}");
-        int d = ShapeUtil.NormalizeDim(dim, shape.Length, "Chunk");
+        int d = ShapeUtil.NormalizeDimOf(dim, shape, "Chunk");
         int size = (shape[d] + chunks - 1) / chunks;
         return Split(Math.Max(size, 1), d);
     }

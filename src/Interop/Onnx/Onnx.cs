@@ -5,7 +5,7 @@ namespace NativeNet.Interop;
 
 /// <summary>
 /// ONNX import (<c>onnx.load</c> + <c>onnxruntime.InferenceSession</c> in one call): <see cref="Load"/> gives a runnable
-/// model, <see cref="LoadGraph"/> the graph, <see cref="LoadTensor"/> a serialized TensorProto (test data).
+/// model, <see cref="LoadGraph(string)"/> the graph, <see cref="LoadTensor"/> a serialized TensorProto (test data).
 /// Truncated, corrupt or hostile files raise <see cref="OnnxFormatException"/>; operators and dtypes NativeNet lacks
 /// raise <see cref="UnsupportedOperatorException"/> (listing all of them) or <see cref="UnsupportedDataTypeException"/>.
 /// </summary>
@@ -15,9 +15,13 @@ public static class Onnx
     public static GraphModule Load(string path) => new(LoadGraph(path));
 
     /// <summary>Loads a model's graph without compiling it (works for models with unsupported operators, e.g. to inspect them).</summary>
-    public static Graph LoadGraph(string path)
+    public static Graph LoadGraph(string path) => ToGraph(OnnxImporter.ReadModel(path), path);
+
+    /// <summary>Parses a model from memory; <paramref name="name"/> (a path) names it in errors and locates external data.</summary>
+    internal static Graph LoadGraph(byte[] bytes, string name) => ToGraph(OnnxImporter.ParseModel(bytes, name), name);
+
+    static Graph ToGraph(P.ModelProto model, string path)
     {
-        var model = OnnxImporter.ReadModel(path);
         try
         {
             return OnnxImporter.Import(model, path);

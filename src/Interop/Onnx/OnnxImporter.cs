@@ -24,14 +24,18 @@ internal sealed class OnnxImporter
         if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model not found: {path}", path);
         var info = new FileInfo(path);
         if (info.Length > MaxModelBytes) throw new OnnxFormatException(path, $"file of {info.Length} bytes exceeds the 2 GiB protobuf limit (store weights as external data)");
-        var bytes = File.ReadAllBytes(path);
+        return ParseModel(File.ReadAllBytes(path), path);
+    }
+
+    internal static P.ModelProto ParseModel(byte[] bytes, string name)
+    {
         try
         {
             return P.ModelProto.Parser.ParseFrom(bytes);
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw new OnnxFormatException(path, $"not a valid ONNX model ({e.Message})", e);
+            throw new OnnxFormatException(name, $"not a valid ONNX model ({e.Message})", e);
         }
     }
 

@@ -13,7 +13,7 @@ internal sealed unsafe partial class CpuBackend
     static int BatchChunk(in Conv2dGeometry g, int elementSize)
     {
         long perSample = (long)g.C * g.KH * g.KW * g.OH * g.OW * elementSize;
-        return (int)Math.Clamp(ColBudgetBytes / Math.Max(perSample, 1), 1, g.N);
+        return (int)Math.Clamp(ColBudgetBytes / Math.Max(perSample, 1), 1, Math.Max(g.N, 1));
     }
 
     public void Conv2d(TensorView x, TensorView w, TensorView y, in Conv2dGeometry g)
@@ -96,6 +96,7 @@ internal sealed unsafe partial class CpuBackend
         using var colBuf = new ScratchBuffer<T>((long)g.C * kk * chunk * p);
         using var gyBuf = new ScratchBuffer<T>((long)g.O * chunk * p);
         T* col = colBuf.Ptr, gyt = gyBuf.Ptr;
+        if (g.N == 0) new Span<T>(gw, g.O * (g.C / g.Groups) * kk).Clear(); // an empty batch contributes nothing
         for (int n0 = 0; n0 < g.N; n0 += chunk)
         {
             int nb = Math.Min(chunk, g.N - n0);

@@ -12,7 +12,17 @@ internal sealed unsafe partial class CpuBackend
         if (y.DType == DType.Float32)
         {
             float* p = P<float>(y);
-            For(n, 16, (s, e) => { for (int i = s; i < e; i++) p[i] = (float)Draw(seed, offset + (ulong)i, normal, a, b); });
+            float hi = (float)b;
+            For(n, 16, (s, e) =>
+            {
+                for (int i = s; i < e; i++)
+                {
+                    float v = (float)Draw(seed, offset + (ulong)i, normal, a, b);
+                    // A double just below b can round up to b in float32: keep uniform draws in [a, b).
+                    if (!normal && v >= hi && b > a) v = MathF.BitDecrement(hi);
+                    p[i] = v;
+                }
+            });
         }
         else if (y.DType == DType.Float64)
         {

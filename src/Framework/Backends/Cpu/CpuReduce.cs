@@ -77,8 +77,9 @@ internal sealed unsafe partial class CpuBackend
             {
                 var acc = new Span<T>(py + (long)o * inner, inner);
                 T* block = px + (long)o * reduce * inner;
+                // An empty reduced axis has no first row to copy: start from the identity instead of reading past the buffer.
+                if (reduce == 0) { acc.Fill(op == ReduceOp.Prod ? T.One : T.Zero); continue; }
                 new ReadOnlySpan<T>(block, inner).CopyTo(acc);
-                if (reduce == 0) acc.Fill(op == ReduceOp.Prod ? T.One : T.Zero);
                 for (int r = 1; r < reduce; r++)
                 {
                     var row = new ReadOnlySpan<T>(block + (long)r * inner, inner);

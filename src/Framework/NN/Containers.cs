@@ -1,0 +1,105 @@
+using System.Collections;
+
+namespace NativeNet.NN;
+
+/// <summary>
+/// Runs submodules in order, each on the previous one's output (<c>torch.nn.Sequential</c>). Children are named
+/// "0", "1", … so state-dict keys match PyTorch ("0.weight"). Supports <see cref="Add"/>, an indexer and collection
+/// initializers. Not sealed: Keras-style models build on it.
+/// </summary>
+public class Sequential : Module, IEnumerable<Module>
+{
+    /// <summary>Creates the container from <paramref name="modules"/> (<c>nn.Sequential(*modules)</c>).</summary>
+    public Sequential(params Module[] modules)
+    {
+        foreach (var m in modules) Add(m);
+    }
+
+    /// <summary>Creates the container with explicit child names (<c>nn.Sequential(OrderedDict(...))</c>).</summary>
+    public Sequential(IEnumerable<(string Name, Module Module)> modules)
+    {
+        foreach (var (n, m) in modules) RegisterModule(n, m);
+    }
+
+    /// <summary>Appends <paramref name="module"/> under the next index (<c>sequential.append</c>, Keras <c>add</c>); returns this container.</summary>
+    public Sequential Add(Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        RegisterModule(ModuleSlotCount.ToString(System.Globalization.CultureInfo.InvariantCulture), module);
+        return this;
+    }
+
+    /// <summary>Number of children (<c>len(sequential)</c>).</summary>
+    public int Count => ModuleSlotCount;
+
+    /// <summary>The child at <paramref name="index"/>; negative counts from the end (<c>sequential[i]</c>).</summary>
+    public Module this[int index]
+    {
+        get
+        {
+            int n = Count;
+            int i = index < 0 ? index + n : index;
+            if (i < 0 || i >= n) throw new ArgumentOutOfRangeException(nameof(index), $"Sequential: index {index} is out of range for {n} modules");
+            return ModuleAt(i);
+        }
+    }
+
+    /// <summary>Runs the children in order.</summary>
+    public override Tensor Forward(Tensor x)
+    {
+        for (int i = 0; i < Count; i++) x = ModuleAt(i).Call(x);
+        return x;
+    }
+
+    /// <summary>Enumerates the children in order.</summary>
+    public IEnumerator<Module> GetEnumerator()
+    {
+        for (int i = 0; i < Count; i++) yield return ModuleAt(i);
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>
+/// A list of registered submodules (<c>torch.nn.ModuleList</c>): use it instead of a plain <c>List&lt;Module&gt;</c>
+/// field so the modules are trained, saved and moved. It has no forward of its own.
+/// </summary>
+public class ModuleList : Module, IEnumerable<Module>
+{
+    /// <summary>Creates the list (<c>nn.ModuleList(modules)</c>).</summary>
+    public ModuleList(params Module[] modules)
+    {
+        foreach (var m in modules) Add(m);
+    }
+
+    /// <summary>Appends <paramref name="module"/> (<c>module_list.append</c>); returns this list.</summary>
+    public ModuleList Add(Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        RegisterModule(ModuleSlotCount.ToString(System.Globalization.CultureInfo.InvariantCulture), module);
+        return this;
+    }
+
+    /// <summary>Number of modules.</summary>
+    public int Count => ModuleSlotCount;
+
+    /// <summary>The module at <paramref name="index"/>; negative counts from the end.</summary>
+    public Module this[int index]
+    {
+        get
+        {
+            int n = Count;
+            int i = index < 0 ? index + n : index;
+            if (i < 0 || i >= n) throw new ArgumentOutOfRangeException(nameof(index), $"ModuleList: index {index} is out of range for {n} modules");
+            return ModuleAt(i);
+        }
+    }
+
+    /// <summary>Enumerates the modules in order.</summary>
+    public IEnumerator<Module> GetEnumerator()
+    {
+        for (int i = 0; i < Count; i++) yield return ModuleAt(i);
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
