@@ -34,11 +34,21 @@ public sealed partial class CompiledGraph
     readonly IReadOnlySet<string>? outerScope;
     readonly bool isSubgraph;
 
-    internal CompiledGraph(Graph g, IReadOnlySet<string>? outer = null)
+    readonly (int Slot, string Name)[] variableSlots = [];
+    readonly Func<string, Tensor>? variableSource;
+
+    internal CompiledGraph(Graph g, IReadOnlySet<string>? outer = null) : this(g, outer, null, null) { }
+
+    /// <summary>
+    /// Compiles <paramref name="g"/>; initializers named in <paramref name="variables"/> are not constants of the plan but
+    /// read from <paramref name="source"/> at every run (a module's parameters and buffers, which training updates).
+    /// </summary>
+    internal CompiledGraph(Graph g, IReadOnlySet<string>? outer, IReadOnlySet<string>? variables, Func<string, Tensor>? source)
     {
         graph = g;
         outerScope = outer;
         isSubgraph = outer != null;
+        variableSource = source;
         if (!isSubgraph)
         {
             g.Validate();
@@ -63,8 +73,14 @@ public sealed partial class CompiledGraph
         }
         outputSlots = g.Outputs.Select(v => Slot(v.Name)).ToArray();
         constants = new object?[slotNames.Count];
+        var vars = new List<(int, string)>();
         foreach (var (name, t) in g.Initializers)
-            if (slotOf.TryGetValue(name, out int s)) constants[s] = t;
+        {
+            if (!slotOf.TryGetValue(name, out int s)) continue;
+            if (variables != null && variables.Contains(name)) vars.Add((s, name));
+            else constants[s] = t;
+        }
+        variableSlots = vars.ToArray();
         Optimize();
     }
 
@@ -169,6 +185,7 @@ public sealed partial class CompiledGraph
             if (outer == null) throw new GraphValidationException($"graph '{graph.Name}' reads outer-scope values but runs without an enclosing graph");
             foreach (var s in freeVarSlots) slots[s] = outer.Lookup(slotNames[s]);
         }
+        foreach (var (s, name) in variableSlots) slots[s] = variableSource!(name);
         var frame = new ExecutionFrame(this, slots, outer);
         foreach (var step in steps) Execute(step, slots, owned, frame);
         var result = new object?[outputSlots.Length];

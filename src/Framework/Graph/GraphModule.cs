@@ -1,41 +1,83 @@
+using NativeNet.NN;
+
 namespace NativeNet;
 
 /// <summary>
-/// A runnable model backed by a <see cref="Graph"/> (what <c>Onnx.Load</c> returns): the graph's initializers are its
-/// weights, and the graph is compiled once on construction, so unsupported operators are reported at load time.
-/// Calling it runs the compiled plan; gradients flow to initializers that require grad (set
-/// <see cref="Tensor.RequiresGrad"/> on them, then call <see cref="Recompile"/> so constant folding leaves them alone).
-/// (<c>torch.fx.GraphModule</c>, an ONNX Runtime session.)
+/// A <see cref="Module"/> backed by a <see cref="Graph"/> (what <c>Onnx.Load</c> returns; <c>torch.fx.GraphModule</c>).
+/// Floating-point initializers become <see cref="Parameter"/>s (trainable: gradients flow through graph execution, so an
+/// imported model can be fine-tuned), BatchNormalization statistics and integer initializers become buffers. Parameter
+/// names are the initializer names with '.' replaced by '_'. The graph is compiled once on construction, so unsupported
+/// operators are reported at load time; parameters are read at every call, so optimizer steps, <c>LoadStateDict</c> and
+/// <c>To(dtype)</c> take effect. Use <c>Autograd.NoGrad()</c> for inference.
 /// </summary>
-public class GraphModule
+public class GraphModule : Module
 {
-    CompiledGraph plan;
+    readonly Dictionary<string, string> registered = new();
+    readonly CompiledGraph plan;
 
     /// <summary>Wraps and compiles <paramref name="graph"/>.</summary>
     public GraphModule(Graph graph)
     {
         Graph = graph;
-        plan = graph.Compile();
+        var statistics = BatchNormStatistics(graph);
+        var used = new HashSet<string>();
+        foreach (var (name, t) in graph.Initializers)
+        {
+            string key = name.Replace('.', '_');
+            if (key.Length == 0) key = "initializer";
+            for (int i = 2; !used.Add(key); i++) key = name.Replace('.', '_') + "_" + i;
+            registered[name] = key;
+            if (t.DType.IsFloatingPoint() && !statistics.Contains(name)) RegisterParameter(key, new Parameter(t));
+            else RegisterBuffer(key, t);
+        }
+        plan = new CompiledGraph(graph, null, registered.Keys.ToHashSet(), Lookup);
+    }
+
+    Tensor Lookup(string initializer)
+    {
+        string key = registered[initializer];
+        return (Tensor?)GetParameter(key) ?? GetBuffer(key) ?? throw new InvalidOperationException($"GraphModule: parameter '{key}' was removed");
+    }
+
+    static HashSet<string> BatchNormStatistics(Graph g)
+    {
+        var r = new HashSet<string>();
+        void Walk(Graph x)
+        {
+            foreach (var n in x.Nodes)
+            {
+                if (n.OpType == "BatchNormalization" && n.Domain.Length == 0)
+                    for (int i = 3; i < Math.Min(5, n.Inputs.Length); i++) r.Add(n.Inputs[i]);
+                foreach (var s in n.Subgraphs()) Walk(s);
+            }
+        }
+        Walk(g);
+        return r;
     }
 
     /// <summary>The graph this module runs.</summary>
     public Graph Graph { get; }
 
-    /// <summary>The compiled plan used by <see cref="Call"/> and <see cref="Run(Tensor[])"/>.</summary>
+    /// <summary>The compiled plan (its constant folding leaves parameters and buffers alone).</summary>
     public CompiledGraph Plan => plan;
 
-    /// <summary>The initializers (weights, biases, constants) by name.</summary>
-    public IReadOnlyDictionary<string, Tensor> Initializers => Graph.Initializers;
+    /// <summary>The registered name (parameter or buffer) of an initializer.</summary>
+    public string RegisteredName(string initializer) => registered.TryGetValue(initializer, out var k) ? k
+        : throw new KeyNotFoundException($"GraphModule: the graph has no initializer '{initializer}'");
 
-    /// <summary>Compiles the graph again, e.g. after initializers were made trainable.</summary>
-    public void Recompile() => plan = Graph.Compile();
+    /// <summary>Runs a one-output graph on inputs in graph-input order (<c>module(x)</c>).</summary>
+    public override Tensor Forward(params Tensor[] inputs) => plan.Call(inputs);
 
-    /// <summary>Runs a one-output model (<c>module(x)</c>).</summary>
-    public Tensor Call(params Tensor[] inputs) => plan.Call(inputs);
+    /// <summary>Runs a one-input, one-output graph.</summary>
+    public override Tensor Forward(Tensor x) => plan.Call(x);
 
-    /// <summary>Runs the model on inputs in graph-input order; returns every output in order.</summary>
+    /// <summary>Runs the graph on inputs in graph-input order; returns every output in order.</summary>
     public Tensor[] Run(params Tensor[] inputs) => plan.Run(inputs);
 
-    /// <summary>Runs the model on named inputs; returns the outputs by name.</summary>
+    /// <summary>Runs the graph on named inputs; returns the outputs by name.</summary>
     public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs) => plan.Run(inputs);
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr() =>
+        $"graph={Graph.Name}, inputs=[{string.Join(", ", Graph.Inputs.Select(v => v.Name))}], outputs=[{string.Join(", ", Graph.Outputs.Select(v => v.Name))}], nodes={Graph.Nodes.Count}";
 }

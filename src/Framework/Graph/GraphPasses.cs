@@ -126,6 +126,7 @@ public sealed partial class CompiledGraph
         foreach (var s in outputSlots) keep[s] = true;
         foreach (var s in inputSlots) keep[s] = true;
         foreach (var s in freeVarSlots) keep[s] = true;
+        foreach (var (s, _) in variableSlots) keep[s] = true;
         for (int s = 0; s < n; s++) if (constants[s] != null) keep[s] = true;
         for (int i = 0; i < steps.Count; i++)
         {
