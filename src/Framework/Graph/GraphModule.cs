@@ -7,8 +7,8 @@ namespace NativeNet;
 /// Floating-point initializers become <see cref="Parameter"/>s (trainable: gradients flow through graph execution, so an
 /// imported model can be fine-tuned), BatchNormalization statistics and integer initializers become buffers. Parameter
 /// names are the initializer names with '.' replaced by '_'. The graph is compiled once on construction, so unsupported
-/// operators are reported at load time; parameters are read at every call, so optimizer steps, <c>LoadStateDict</c> and
-/// <c>To(dtype)</c> take effect. Use <c>Autograd.NoGrad()</c> for inference.
+/// operators are reported at load time; floating-point parameters and buffers are read at every call, so optimizer steps,
+/// <c>LoadStateDict</c> and <c>To(dtype)</c> take effect (integer buffers are constants of the plan and must not be replaced). Use <c>Autograd.NoGrad()</c> for inference.
 /// </summary>
 public class GraphModule : Module
 {
@@ -30,7 +30,10 @@ public class GraphModule : Module
             if (t.DType.IsFloatingPoint() && !statistics.Contains(name)) RegisterParameter(key, new Parameter(t));
             else RegisterBuffer(key, t);
         }
-        plan = new CompiledGraph(graph, null, registered.Keys.ToHashSet(), Lookup);
+        // Floating-point parameters and buffers are read at every run; integer buffers (shape constants) stay constants of
+        // the plan so shape arithmetic folds.
+        var variables = graph.Initializers.Where(kv => kv.Value.DType.IsFloatingPoint()).Select(kv => kv.Key).ToHashSet();
+        plan = new CompiledGraph(graph, null, variables, Lookup);
     }
 
     Tensor Lookup(string initializer)

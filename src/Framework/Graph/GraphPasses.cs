@@ -48,6 +48,8 @@ public sealed partial class CompiledGraph
         if (!isSubgraph)
             for (int i = 0; i < inputSlots.Length; i++)
                 if (graph.Inputs[i].Kind == GraphValueKind.Tensor && graph.Inputs[i].StaticShape is { } ss) shapes[inputSlots[i]] = ss;
+        // Parameters are read at every run, but their shapes are fixed (LoadStateDict rejects other shapes).
+        foreach (var (slot, name) in variableSlots) shapes[slot] = graph.Initializers[name].Shape.ToArray();
         int[]? ShapeOf(int s) => shapes.TryGetValue(s, out var sh) ? sh : constants[s] is Tensor t ? t.Shape.ToArray() : null;
 
         var kept = new List<PlanStep>(steps.Count);
@@ -59,8 +61,12 @@ public sealed partial class CompiledGraph
                 continue;
             }
             kept.Add(st);
+            if (st.Out.Length == 0 || st.Out[0] < 0) continue;
             if (st.Def.Traits.HasFlag(OpTraits.SameShape) && st.In.Length > 0 && st.In[0] >= 0 && ShapeOf(st.In[0]) is { } inShape)
-                foreach (var o in st.Out) if (o >= 0) shapes[o] = inShape;
+                shapes[st.Out[0]] = inShape;
+            else if (StaticShapes.Infer(st.Node, st.Opset, st.In.Select(s => s < 0 ? null : ShapeOf(s)).ToArray(),
+                         st.In.Select(s => s >= 0 && IsConstant(s) ? (Tensor?)constants[s] : null).ToArray()) is { } inferred)
+                shapes[st.Out[0]] = inferred;
         }
         steps = kept;
     }

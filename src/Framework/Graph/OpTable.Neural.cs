@@ -65,7 +65,7 @@ internal static partial class OpRegistry
     }
 
     /// <summary>Per-dim begin/end pads from pads/auto_pad (for convolution and pooling), given output sizes for SAME.</summary>
-    static (int[] Begin, int[] End) Pads(OpContext ctx, int[] input, int[] kernel, int[] stride, int[] dilation)
+    internal static (int[] Begin, int[] End) Pads(OpContext ctx, int[] input, int[] kernel, int[] stride, int[] dilation)
     {
         int n = kernel.Length;
         var begin = new int[n];
