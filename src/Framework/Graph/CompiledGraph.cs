@@ -112,6 +112,15 @@ public sealed partial class CompiledGraph
     /// <summary>Number of nodes removed because no output depends on them.</summary>
     public int RemovedNodeCount { get; private set; }
 
+    /// <summary>
+    /// Largest tensor (in elements) an op may create from shapes it reads from input data, such as ConstantOfShape,
+    /// Range, Tile, Expand or Resize (default 2^28): a hostile or corrupt model gets a typed error instead of a runaway allocation.
+    /// </summary>
+    public static long MaxTensorElements { get; set; } = 1L << 28;
+
+    /// <summary>Most iterations a Loop may run (default 2^20), so a corrupt trip count or condition cannot hang a run.</summary>
+    public static long MaxLoopIterations { get; set; } = 1L << 20;
+
     /// <summary>The compile passes, in order.</summary>
     public static IReadOnlyList<string> PassNames { get; } = ["DeadCodeElimination", "ConstantFolding", "DeadCodeElimination", "Liveness"];
 
@@ -264,7 +273,8 @@ public sealed partial class CompiledGraph
         }
         catch (GraphExecutionException) { throw; }
         catch (UnsupportedOperatorException) { throw; }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException or ArithmeticException or OverflowException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException
+                                      or ArithmeticException or OutOfMemoryException or KeyNotFoundException)
         {
             throw new GraphExecutionException(step.Node.OpType, step.Node.Name, e.Message, e);
         }

@@ -74,6 +74,31 @@ internal sealed class OpContext
         return r;
     }
 
+    /// <summary>
+    /// Rejects a shape computed from input data (ConstantOfShape, Range, Tile, Resize, Pad, ...) that would exceed
+    /// <see cref="CompiledGraph.MaxTensorElements"/>, before anything is allocated.
+    /// </summary>
+    internal int[] Guard(int[] shape)
+    {
+        long n = 1;
+        foreach (var d in shape)
+        {
+            if (d < 0) throw Fail($"negative dimension in shape {ShapeUtil.Format(shape)}");
+            n *= d;
+            if (n > CompiledGraph.MaxTensorElements)
+                throw Fail($"shape {ShapeUtil.Format(shape)} exceeds the limit of {CompiledGraph.MaxTensorElements} elements per tensor (CompiledGraph.MaxTensorElements)");
+        }
+        return shape;
+    }
+
+    /// <summary>Guards an element count computed from data.</summary>
+    internal long Guard(long count)
+    {
+        if (count > CompiledGraph.MaxTensorElements)
+            throw Fail($"{count} elements exceed the limit of {CompiledGraph.MaxTensorElements} per tensor (CompiledGraph.MaxTensorElements)");
+        return count;
+    }
+
     /// <summary>A scalar tensor input as double.</summary>
     internal double Scalar(int i)
     {

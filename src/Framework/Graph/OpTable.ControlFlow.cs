@@ -34,10 +34,10 @@ internal static partial class OpRegistry
         var carried = new object?[nCarried];
         for (int i = 0; i < nCarried; i++) carried[i] = ctx.Inputs[2 + i];
         var scans = Enumerable.Range(0, nScan).Select(_ => new List<Tensor>()).ToArray();
-        const long guard = 1L << 24;
+        long guard = CompiledGraph.MaxLoopIterations;
         for (long it = 0; it < maxTrips && cond; it++)
         {
-            if (it >= guard) throw ctx.Fail($"more than {guard} iterations without the condition turning false");
+            if (it >= guard) throw ctx.Fail($"more than {guard} iterations (CompiledGraph.MaxLoopIterations)");
             var args = new object?[2 + nCarried];
             args[0] = Tensor.Scalar(it, DType.Int64);
             args[1] = Tensor.Scalar(1, DType.Bool);

@@ -214,6 +214,7 @@ internal static partial class OpRegistry
         var values = ctx.In(2);
         if (values.NumEl != 2) throw ctx.Fail("values must hold [off, on]");
         if (depth <= 0 || depth > int.MaxValue) throw ctx.Fail($"depth {depth} is out of range");
+        ctx.Guard(indices.NumEl * depth);
         int axis = ctx.Axis(ctx.A.GetInt("axis", -1), indices.Dim + 1);
         var idx = indices.DType.IsFloatingPoint() ? indices.Floor().To(DType.Int64) : indices.To(DType.Int64);
         using var fixedIdx = NonNegative(idx, (int)depth);

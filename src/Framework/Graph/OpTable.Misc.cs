@@ -18,10 +18,10 @@ internal static partial class OpRegistry
             // Indices address the natural unpooled shape; a larger output_shape pads it with zeros at the end.
             var natural = x.Shape.ToArray();
             for (int i = 0; i < nsp; i++) natural[2 + i] = (x.Shape[2 + i] - 1) * stride[i] + kernel[i] - pads[i] - pads[nsp + i];
-            var flat = Tensor.Zeros([ShapeUtil.NumEl(natural)], x.DType);
+            var flat = Tensor.Zeros([ShapeUtil.NumEl(ctx.Guard(natural))], x.DType);
             var y = flat.ScatterAdd(0, idx.Reshape(-1), x.Reshape(-1)).Reshape(natural);
             if (!ctx.Has(2)) return y;
-            var outShape = ctx.Int32s(ctx.Ints(2), "output_shape");
+            var outShape = ctx.Guard(ctx.Int32s(ctx.Ints(2), "output_shape"));
             if (outShape.Length != x.Dim) throw ctx.Fail($"output_shape needs {x.Dim} values");
             var pad = new int[2 * nsp];
             for (int i = 0; i < nsp; i++) pad[2 * (nsp - 1 - i) + 1] = outShape[2 + i] - natural[2 + i];

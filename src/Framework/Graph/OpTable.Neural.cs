@@ -32,7 +32,7 @@ internal static partial class OpRegistry
             var scales = (ctx.Opset >= 9 ? ToDoubles(ctx.In(1)) : ctx.A.GetFloats("scales")?.Select(f => (double)f).ToArray()) ?? throw ctx.Fail("scales are required");
             string mode = ctx.A.GetString("mode", "nearest");
             var o = new ResizeOptions(mode is "linear" or "bilinear" ? "linear" : "nearest", "asymmetric", "floor");
-            return Tensor.Resize(x, OutSizes(ctx, x, scales), scales, o);
+            return Tensor.Resize(x, ctx.Guard(OutSizes(ctx, x, scales)), scales, o);
         });
         Add("LRN", ctx =>
         {
@@ -113,6 +113,7 @@ internal static partial class OpRegistry
             // Asymmetric padding: pad explicitly with zeros, then convolve unpadded.
             var torch = new int[2 * nsp];
             for (int i = 0; i < nsp; i++) { torch[2 * (nsp - 1 - i)] = pb[i]; torch[2 * (nsp - 1 - i) + 1] = pe[i]; }
+            ctx.Guard(x.Shape.ToArray().Select((d, i) => i < 2 ? d : (int)Math.Min((long)d + pb[i - 2] + pe[i - 2], int.MaxValue)).ToArray());
             x = x.Pad(torch);
             pad = new int[nsp];
         }
@@ -190,6 +191,8 @@ internal static partial class OpRegistry
         bool ceil = ctx.A.GetInt("ceil_mode", 0) != 0;
         bool includePad = ctx.A.GetInt("count_include_pad", 0) != 0;
         bool wantIdx = kind == Tensor.PoolKind.Max && ctx.OutputUsed(1);
+        ctx.Guard(x.Shape.ToArray().Select((d, i) => i < 2 ? d : (int)Math.Min((long)d + pb[i - 2] + pe[i - 2], int.MaxValue)).ToArray());
+        if (kernel.Aggregate(1L, (p, k) => p * Math.Max(k, 1)) > 1 << 16) throw ctx.Fail($"kernel_shape {ShapeUtil.Format(kernel)} has more than 65536 positions");
         var input = x.DType.IsFloatingPoint() ? x : x.To(DType.Float32);
         var (y, idx) = Tensor.PoolNd(input, kind, kernel, stride, pb, pe, dilation, ceil, includePad, ctx.A.GetInt("p", 2), wantIdx, ctx.A.GetInt32("storage_order", 0));
         return [y.DType == x.DType ? y : y.To(x.DType), idx];
@@ -245,7 +248,7 @@ internal static partial class OpRegistry
         if (ctx.Opset < 11)
         {
             var s10 = ToDoubles(ctx.In(1));
-            return Tensor.Resize(x, OutSizes(ctx, x, s10), s10, new ResizeOptions(mode, "asymmetric", "floor"));
+            return Tensor.Resize(x, ctx.Guard(OutSizes(ctx, x, s10)), s10, new ResizeOptions(mode, "asymmetric", "floor"));
         }
         var axes = ctx.A.GetInts32("axes")?.Select(a => ctx.Axis(a, x.Dim)).ToArray() ?? Enumerable.Range(0, x.Dim).ToArray();
         double[]? roiIn = ctx.Has(1) && ctx.In(1).NumEl > 0 ? ToDoubles(ctx.In(1)) : null;
@@ -280,6 +283,6 @@ internal static partial class OpRegistry
         }
         var o = new ResizeOptions(mode, ctm, ctx.A.GetString("nearest_mode", "round_prefer_floor"), ctx.A.GetFloat("cubic_coeff_a", -0.75f),
             ctx.A.GetInt("exclude_outside", 0) != 0, ctx.A.GetFloat("extrapolation_value", 0f), roi);
-        return Tensor.Resize(x, sizes, scales, o);
+        return Tensor.Resize(x, ctx.Guard(sizes), scales, o);
     }
 }

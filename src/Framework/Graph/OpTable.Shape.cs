@@ -54,15 +54,22 @@ internal static partial class OpRegistry
         {
             var x = ctx.In(0);
             var target = ctx.Int32s(ctx.Ints(1), "shape");
-            return x.Expand(ShapeUtil.Broadcast(x.Shape.ToArray(), target, "Expand"));
+            return x.Expand(ctx.Guard(ShapeUtil.Broadcast(x.Shape.ToArray(), target, "Expand")));
         });
-        Add("Tile", ctx => ctx.In(0).Repeat(ctx.Int32s(ctx.Ints(1), "repeats")));
+        Add("Tile", ctx =>
+        {
+            var x = ctx.In(0);
+            var repeats = ctx.Int32s(ctx.Ints(1), "repeats");
+            if (repeats.Length != x.Dim || repeats.Any(r => r < 0)) throw ctx.Fail($"repeats {ShapeUtil.Format(repeats)} must be {x.Dim} non-negative values");
+            ctx.Guard(repeats.Select((r, i) => (int)Math.Min((long)r * x.Shape[i], int.MaxValue)).ToArray());
+            return x.Repeat(repeats);
+        });
         Add("Pad", PadOp);
         Add("Shape", ctx => CompiledGraph.ShapeSlice(ctx.In(0).Shape, ctx.A, ctx.Opset));
         Add("Size", ctx => Tensor.Scalar(ctx.In(0).NumEl, DType.Int64));
         Add("ConstantOfShape", ctx =>
         {
-            var shape = ctx.Int32s(ctx.Ints(0), "shape");
+            var shape = ctx.Guard(ctx.Int32s(ctx.Ints(0), "shape"));
             var v = ctx.A.GetTensor("value");
             if (v == null) return Tensor.Zeros(shape, DType.Float32);
             if (v.NumEl != 1) throw ctx.Fail("value must hold one element");
@@ -75,7 +82,8 @@ internal static partial class OpRegistry
             double start = ctx.Scalar(0), limit = ctx.Scalar(1), delta = ctx.Scalar(2);
             if (delta == 0) throw ctx.Fail("delta must be non-zero");
             double n = Math.Max(Math.Ceiling((limit - start) / delta), 0);
-            if (n > int.MaxValue) throw ctx.Fail($"{n} elements is too many");
+            if (double.IsNaN(n) || n > int.MaxValue) throw ctx.Fail($"{n} elements is too many");
+            ctx.Guard((long)n);
             var data = new double[(int)n];
             for (int i = 0; i < data.Length; i++) data[i] = start + i * delta;
             var t = Tensor.FromArray(data);
@@ -227,6 +235,7 @@ internal static partial class OpRegistry
             "constant" => "constant", "reflect" => "reflect", "edge" => "replicate", "wrap" => "circular",
             _ => throw ctx.Fail($"unknown mode '{mode}'"),
         };
+        ctx.Guard(x.Shape.ToArray().Select((d, i) => (int)Math.Clamp((long)d + torch[2 * (x.Dim - 1 - i)] + torch[2 * (x.Dim - 1 - i) + 1], 0, int.MaxValue)).ToArray());
         return x.Pad(torch, m, value);
     }
 

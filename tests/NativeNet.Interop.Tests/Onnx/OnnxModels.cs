@@ -107,5 +107,31 @@ internal static class OnnxModels
             [Value("x0", 1, 3), Value("cond", 9)], [Value("y", 1, 3)], Floats("c", [1, 2, 3], 3)));
     }
 
+    /// <summary>Ops whose output sizes come from data: ConstantOfShape, Range, Tile, Pad, Slice, Resize, TopK, Expand.</summary>
+    internal static P.ModelProto DataShapes()
+    {
+        var value = new P.TensorProto { Name = "v", DataType = 1 };
+        value.Dims.Add(1);
+        value.FloatData.Add(0.5f);
+        return Model(Graph("datashapes",
+            [
+                Node("ConstantOfShape", ["shape"], ["c"], new P.AttributeProto { Name = "value", Type = P.AttributeProto.Types.AttributeType.Tensor, T = value }),
+                Node("Add", ["x", "c"], ["a"]),
+                Node("Tile", ["a", "reps"], ["t"]),
+                Node("Pad", ["t", "pads"], ["p"]),
+                Node("Slice", ["p", "starts", "ends", "axes"], ["s"]),
+                Node("Resize", ["s", "", "scales"], ["r"]),
+                Node("TopK", ["r", "k"], ["y", "i"], Int("axis", -1)),
+                Node("Range", ["r0", "r1", "r2"], ["rg"]),
+                Node("Cast", ["rg"], ["rgf"], Int("to", 1)),
+                Node("Expand", ["rgf", "eshape"], ["e"]),
+                Node("ReduceSum", ["e"], ["z"], Int("keepdims", 0)),
+            ],
+            [Value("x", 1, 2, 3)], [Value("y", 1, 4, 3), Value("i", 7, 4, 3), Value("z", 1)],
+            Longs("shape", [2, 3], 2), Longs("reps", [2, 1], 2), Longs("pads", [0, 1, 0, 1], 4), Longs("starts", [0], 1), Longs("ends", [4], 1),
+            Longs("axes", [0], 1), Floats("scales", [1, 1], 2), Longs("k", [3], 1), Longs("r0", [0]), Longs("r1", [5]), Longs("r2", [1]),
+            Longs("eshape", [3, 5], 2)));
+    }
+
     internal static byte[] Bytes(P.ModelProto m) => m.ToByteArray();
 }
