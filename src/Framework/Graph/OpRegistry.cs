@@ -44,6 +44,7 @@ internal static partial class OpRegistry
         RegisterQuantization();
         RegisterSignal();
         RegisterText();
+        RegisterRandom();
     }
 
     internal static OpDef? Find(string domain, string opType) => Table.GetValueOrDefault((domain == "ai.onnx" ? "" : domain, opType));

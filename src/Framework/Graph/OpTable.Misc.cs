@@ -28,6 +28,7 @@ internal static partial class OpRegistry
             return y.Pad(pad);
         });
         Add("NonMaxSuppression", NonMaxSuppression);
+        Add("MaxRoiPool", MaxRoiPool);
     }
 
     /// <summary>y[b, c, p] = Σ_t w[b, p, t]·x[b, c, idx[b, p, t]] for x [B, C, L]: bilinear/bicubic sampling as gather + weighted sum.</summary>
@@ -235,5 +236,50 @@ internal static partial class OpRegistry
                 foreach (var k in keep) selected.AddRange([b, c, k]);
             }
         return Tensor.FromArray(selected.ToArray(), [selected.Count / 3, 3]);
+    }
+
+    /// <summary>Caffe's ROI pooling: the maximum over each of pooled_shape bins of each (batch, x1, y1, x2, y2) region.</summary>
+    static Tensor MaxRoiPool(OpContext ctx)
+    {
+        var x = ctx.In(0);
+        var rois = ToDoubles(ctx.In(1));
+        if (x.Dim != 4 || ctx.In(1).Dim != 2 || ctx.In(1).Shape[1] != 5) throw ctx.Fail("needs X [N, C, H, W] and rois [R, 5]");
+        var pooled = ctx.A.GetInts32("pooled_shape") ?? throw ctx.Fail("pooled_shape is required");
+        if (pooled.Length != 2 || pooled[0] <= 0 || pooled[1] <= 0) throw ctx.Fail("pooled_shape must be two positive sizes");
+        double scale = ctx.A.GetFloat("spatial_scale", 1f);
+        int r = ctx.In(1).Shape[0], n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], w = x.Shape[3], ph = pooled[0], pw = pooled[1];
+        var v = ToDoubles(x);
+        var idx = new long[r * c * ph * pw];
+        var valid = new bool[idx.Length];
+        for (int i = 0; i < r; i++)
+        {
+            int b = (int)rois[i * 5];
+            if (b < 0 || b >= n) throw ctx.Fail($"roi {i} names batch {b} of {n}");
+            int x1 = (int)Math.Round(rois[i * 5 + 1] * scale), y1 = (int)Math.Round(rois[i * 5 + 2] * scale);
+            int x2 = (int)Math.Round(rois[i * 5 + 3] * scale), y2 = (int)Math.Round(rois[i * 5 + 4] * scale);
+            double bh = Math.Max(y2 - y1 + 1, 1) / (double)ph, bw = Math.Max(x2 - x1 + 1, 1) / (double)pw;
+            for (int ch = 0; ch < c; ch++)
+                for (int py = 0; py < ph; py++)
+                    for (int px = 0; px < pw; px++)
+                    {
+                        int hs = Math.Clamp((int)Math.Floor(py * bh) + y1, 0, h), he = Math.Clamp((int)Math.Ceiling((py + 1) * bh) + y1, 0, h);
+                        int ws = Math.Clamp((int)Math.Floor(px * bw) + x1, 0, w), we = Math.Clamp((int)Math.Ceiling((px + 1) * bw) + x1, 0, w);
+                        int o = ((i * c + ch) * ph + py) * pw + px;
+                        long best = -1;
+                        for (int yy = hs; yy < he; yy++)
+                            for (int xx = ws; xx < we; xx++)
+                            {
+                                long at = (((long)b * c + ch) * h + yy) * w + xx;
+                                if (best < 0 || v[at] > v[best]) best = at;
+                            }
+                        idx[o] = Math.Max(best, 0);
+                        valid[o] = best >= 0;
+                    }
+        }
+        using var it = Tensor.FromArray(idx);
+        var y = x.Reshape(-1).IndexSelect(0, it).Reshape(r, c, ph, pw);
+        using var mask = Tensor.FromArray(valid, [r, c, ph, pw]);
+        using var zero = Tensor.Scalar(0, x.DType);
+        return Tensor.Where(mask, y, zero);
     }
 }
