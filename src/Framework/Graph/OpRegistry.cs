@@ -134,14 +134,25 @@ internal static partial class OpRegistry
     static Func<GraphNode, int, string?> DTypeAttrCheck(string attr) => (n, _) =>
     {
         if (!n.Attributes.Has(attr)) return null;
-        long code = n.Attributes.GetInt(attr);
+        long code = TypeCode(n.Attributes, attr);
         return FromOnnxType(code) == null ? $"{attr}={OnnxTypeName(code)}: NativeNet has no {OnnxTypeName(code)} dtype" : null;
     };
+
+    /// <summary>A dtype attribute as an ONNX type code; opset 1-5 Cast names the type as a string ("FLOAT").</summary>
+    static long TypeCode(AttributeBag a, string attr)
+    {
+        if (a.Get(attr)?.Kind != AttributeKind.String) return a.GetInt(attr);
+        return a.GetString(attr).ToUpperInvariant() switch
+        {
+            "FLOAT" => 1, "UINT8" => 2, "INT8" => 3, "UINT16" => 4, "INT16" => 5, "INT32" => 6, "INT64" => 7, "STRING" => 8, "BOOL" => 9,
+            "FLOAT16" => 10, "DOUBLE" => 11, "UINT32" => 12, "UINT64" => 13, var other => throw new GraphAttributeException($"{a.Owner}: unknown type name '{other}'"),
+        };
+    }
 
     internal static DType DTypeAttr(OpContext ctx, string attr, DType fallback)
     {
         if (!ctx.A.Has(attr)) return fallback;
-        long code = ctx.A.GetInt(attr);
+        long code = TypeCode(ctx.A, attr);
         return FromOnnxType(code) ?? throw ctx.Fail($"{attr}={OnnxTypeName(code)} is not a NativeNet dtype");
     }
 }

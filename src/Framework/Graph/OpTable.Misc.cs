@@ -140,7 +140,6 @@ internal static partial class OpRegistry
         bool half = ctx.A.GetString("coordinate_transformation_mode", ctx.Opset >= 16 ? "half_pixel" : "output_half_pixel") == "half_pixel";
         bool max = ctx.A.GetString("mode", "avg") == "max";
         if (max) throw ctx.Fail("mode=max is not supported (avg is)");
-        var samples = new List<(long[] Idx, double[] W)>();
         int maxTaps = 0;
         var perPoint = new List<(long, double)>[r * ph * pw];
         for (int n = 0; n < r; n++)
@@ -177,7 +176,6 @@ internal static partial class OpRegistry
                     maxTaps = Math.Max(maxTaps, list.Count);
                 }
         }
-        _ = samples;
         maxTaps = Math.Max(maxTaps, 1);
         int points = ph * pw;
         var idx = new long[r * points * maxTaps];

@@ -56,7 +56,6 @@ internal static partial class OpRegistry
         {
             var x = ctx.In(0);
             int axis = ctx.Axis(ctx.A.GetInt("axis", 0), x.Dim);
-            int n = x.Shape[axis];
             Tensor[] parts;
             if (!ctx.Has(1))
             {
@@ -74,7 +73,6 @@ internal static partial class OpRegistry
                 }
                 else parts = x.Split(ctx.Int32s(v, "split"), axis);
             }
-            _ = n;
             return [new TensorSequence(x.DType, parts)];
         });
         AddMulti("SequenceMap", SequenceMap);

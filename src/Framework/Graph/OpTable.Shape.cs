@@ -46,7 +46,8 @@ internal static partial class OpRegistry
         {
             var xs = Enumerable.Range(0, ctx.InputCount).Where(ctx.Has).Select(ctx.In).ToList();
             if (xs.Count == 0) throw ctx.Fail("needs at least one input");
-            return Tensor.Cat(xs, ctx.Axis(ctx.A.GetInt("axis"), xs[0].Dim));
+            // Before opset 4 the axis was optional with default 1.
+            return Tensor.Cat(xs, ctx.Axis(ctx.Opset < 4 ? ctx.A.GetInt("axis", 1) : ctx.A.GetInt("axis"), xs[0].Dim));
         });
         AddMulti("Split", Split);
         Add("Slice", Slice);

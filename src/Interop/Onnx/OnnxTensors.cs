@@ -92,6 +92,8 @@ internal static class OnnxTensors
         if (Path.IsPathRooted(location) || !full.StartsWith(rootSlash, StringComparison.Ordinal))
             throw new OnnxFormatException(file, $"{what}: external data location '{location}' points outside the model directory");
         if (!File.Exists(full)) throw new OnnxFormatException(file, $"{what}: external data file '{location}' not found");
+        if (new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) is { } target && !target.FullName.StartsWith(rootSlash, StringComparison.Ordinal))
+            throw new OnnxFormatException(file, $"{what}: external data location '{location}' links outside the model directory");
         using var fs = File.OpenRead(full);
         if (length < 0) length = fs.Length - offset;
         if (offset > fs.Length || length > fs.Length - offset)

@@ -75,6 +75,22 @@ public sealed class OnnxImportTests : IDisposable
     }
 
     [Fact]
+    public void ExternalDataSymlinkOutsideTheModelDirectoryIsRejected()
+    {
+        string outside = Path.Combine(Path.GetTempPath(), $"nativenet-outside-{Guid.NewGuid():N}.bin");
+        File.WriteAllBytes(outside, new byte[4]);
+        try
+        {
+            File.CreateSymbolicLink(Path.Combine(dir, "link.bin"), outside);
+            var t = new P.TensorProto { Name = "w", DataType = 1, DataLocation = P.TensorProto.Types.DataLocation.External };
+            t.Dims.Add(1);
+            t.ExternalData.Add(new P.StringStringEntryProto { Key = "location", Value = "link.bin" });
+            Assert.Contains("outside the model directory", Assert.Throws<OnnxFormatException>(() => Onnx.LoadGraph(Write(Identity(t, 1, 1)))).Message);
+        }
+        finally { File.Delete(outside); }
+    }
+
+    [Fact]
     public void DeclaredSizesAreCheckedBeforeAllocating()
     {
         long before = GC.GetTotalAllocatedBytes();
