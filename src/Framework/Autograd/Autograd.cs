@@ -63,6 +63,7 @@ public static class Autograd
         root.ThrowIfDisposed();
         if (!root.RequiresGrad)
             throw new InvalidOperationException("Backward: the tensor does not require grad and has no GradFn (did you forget RequiresGrad, or call it under NoGrad?)");
+        var userGradient = gradient;
         if (gradient == null)
         {
             if (root.NumEl != 1)
@@ -97,7 +98,11 @@ public static class Autograd
             var n = ready.Pop();
             pending.Remove(n, out var g);
             Tensor?[]? grads = null;
-            if (g != null) grads = n.Apply(g, retainGraph);
+            if (g != null)
+            {
+                if (n is AccumulateGrad acc) acc.Accumulate(g, CanAdopt(g, userGradient, pending));
+                else grads = n.Apply(g, retainGraph);
+            }
             for (int i = 0; i < n.Next.Length; i++)
             {
                 var nx = n.Next[i];
@@ -114,6 +119,17 @@ public static class Autograd
                 if (--deps[nx] == 0) ready.Push(nx);
             }
         }
+    }
+    /// <summary>
+    /// A leaf may take a gradient tensor as its <c>Grad</c> instead of copying it when nothing else can see it:
+    /// made by the engine (not the caller's), dense, no other view of its storage, not pending for another node.
+    /// </summary>
+    static bool CanAdopt(Tensor g, Tensor? userGradient, Dictionary<BackwardNode, Tensor> pending)
+    {
+        if (ReferenceEquals(g, userGradient) || g.gradFn != null || !g.IsContiguous || g.storage.RefCount != 1) return false;
+        foreach (var v in pending.Values)
+            if (ReferenceEquals(v, g)) return false;
+        return true;
     }
 }
 
@@ -188,10 +204,17 @@ public sealed class AccumulateGrad : BackwardNode
 
     internal override Tensor?[] Apply(Tensor grad, bool retainGraph)
     {
-        var t = leaf;
-        if (t.IsDisposed) return [];
-        if (t.Grad == null || t.Grad.IsDisposed) t.Grad = grad.Clone().Unown();
-        else t.Grad.AddInPlace(grad);
+        Accumulate(grad, adopt: false);
         return [];
+    }
+
+    /// <summary>Adds <paramref name="grad"/> into the leaf's Grad; with <paramref name="adopt"/> the first gradient is kept without a copy.</summary>
+    internal void Accumulate(Tensor grad, bool adopt)
+    {
+        var t = leaf;
+        if (t.IsDisposed) return;
+        if (t.Grad == null || t.Grad.IsDisposed)
+            t.Grad = grad.DType != t.DType ? grad.To(t.DType).Unown() : adopt ? grad.Unown() : grad.Clone().Unown();
+        else t.Grad.AddInPlace(grad);
     }
 }

@@ -27,6 +27,8 @@ public abstract class Storage
     /// <summary>True once the last reference was released.</summary>
     public bool IsReleased => Volatile.Read(ref refCount) <= 0;
 
+    internal int RefCount => Volatile.Read(ref refCount);
+
     internal void AddRef()
     {
         if (Interlocked.Increment(ref refCount) <= 1)

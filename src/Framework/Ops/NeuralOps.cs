@@ -54,18 +54,22 @@ public partial class Tensor
         var x = input.Contiguous();
         var wt = weight.Contiguous();
         var y = Empty([n, o, oh, ow], input.DType, input.Device);
-        input.Backend.Conv2d(x.View, wt.View, y.View, g);
+        var bc = bias?.Contiguous();
+        input.Backend.Conv2d(x.View, wt.View, bc?.View, y.View, g);
+        if (bc != null) DisposeIfTemp(bc, bias!);
         DisposeIfTemp(x, input);
         DisposeIfTemp(wt, weight);
-        if (Autograd.Needs(input, weight))
+        if (Autograd.Needs(input, weight) || (bias != null && Autograd.Needs(bias)))
         {
             var xs = input.Alias();
             var ws = weight.Alias();
             bool needX = input.RequiresGrad, needW = weight.RequiresGrad;
-            Autograd.Record(y, op, [input, weight], gy =>
+            bool needB = bias != null && bias.RequiresGrad;
+            Tensor[] inputs = bias == null ? [input, weight] : [input, weight, bias];
+            Autograd.Record(y, op, inputs, gy =>
             {
                 var gc = gy.Contiguous();
-                Tensor? gx = null, gw = null;
+                Tensor? gx = null, gw = null, gb = null;
                 if (needX)
                 {
                     gx = Empty(xs.shape, gy.DType, gy.Device);
@@ -78,12 +82,12 @@ public partial class Tensor
                     using var xc = xs.Contiguous().Alias();
                     gy.Backend.Conv2dBackwardFilter(gc.View, xc.View, gw.View, g);
                 }
+                if (needB) gb = gc.Sum([0, 2, 3]);
                 DisposeIfTemp(gc, gy);
-                return [gx, gw];
+                return inputs.Length == 2 ? [gx, gw] : [gx, gw, gb];
             }, xs, ws);
         }
-        if (bias == null) return y;
-        using (y) using (var b = bias.Reshape(1, o, 1, 1)) return y.Add(b);
+        return y;
     }
 
     static Pool2dGeometry PoolGeometry(Tensor x, int[] kernelSize, int[]? stride, int[]? padding, int[]? dilation, bool ceilMode, bool countIncludePad, string op)

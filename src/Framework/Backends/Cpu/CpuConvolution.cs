@@ -16,10 +16,10 @@ internal sealed unsafe partial class CpuBackend
         return (int)Math.Clamp(ColBudgetBytes / Math.Max(perSample, 1), 1, Math.Max(g.N, 1));
     }
 
-    public void Conv2d(TensorView x, TensorView w, TensorView y, in Conv2dGeometry g)
+    public void Conv2d(TensorView x, TensorView w, TensorView? bias, TensorView y, in Conv2dGeometry g)
     {
-        if (x.DType == DType.Float32) ConvForward<float>(P<float>(x), P<float>(w), P<float>(y), g);
-        else if (x.DType == DType.Float64) ConvForward<double>(P<double>(x), P<double>(w), P<double>(y), g);
+        if (x.DType == DType.Float32) ConvForward<float>(P<float>(x), P<float>(w), bias is { } b ? P<float>(b) : null, P<float>(y), g);
+        else if (x.DType == DType.Float64) ConvForward<double>(P<double>(x), P<double>(w), bias is { } b ? P<double>(b) : null, P<double>(y), g);
         else throw new DTypeMismatchException("Conv2d", $"needs a floating-point input, got {x.DType.Name()}");
     }
 
@@ -43,7 +43,7 @@ internal sealed unsafe partial class CpuBackend
             Gemm(ta, tb, m, n, k, 1.0, (double*)a, lda, (double*)b, ldb, (double)(object)beta, (double*)c, ldc);
     }
 
-    static void ConvForward<T>(T* x, T* w, T* y, Conv2dGeometry g) where T : unmanaged, INumber<T>
+    static void ConvForward<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g) where T : unmanaged, INumber<T>
     {
         int kk = g.KH * g.KW, p = g.OH * g.OW, cg = g.C / g.Groups, og = g.O / g.Groups;
         int chunk = BatchChunk(g, sizeof(T));
@@ -64,7 +64,10 @@ internal sealed unsafe partial class CpuBackend
                 for (int idx = s; idx < e; idx++)
                 {
                     int o = idx / nb, n = idx % nb;
-                    new ReadOnlySpan<T>(tmp + ((long)o * nb + n) * p, p).CopyTo(new Span<T>(y + ((long)(n0 + n) * g.O + o) * p, p));
+                    var src = new ReadOnlySpan<T>(tmp + ((long)o * nb + n) * p, p);
+                    var dst = new Span<T>(y + ((long)(n0 + n) * g.O + o) * p, p);
+                    if (bias == null) src.CopyTo(dst);
+                    else System.Numerics.Tensors.TensorPrimitives.Add(src, bias[o], dst);
                 }
             });
         }
