@@ -120,7 +120,7 @@ public partial class Tensor
                 {
                     gx = Empty(xs.shape, gy.DType, gy.Device);
                     using var wc = ws.Contiguous().Alias();
-                    gy.Backend.Conv2d(gc.View, wc.View, gx.View, g);
+                    gy.Backend.Conv2d(gc.View, wc.View, null, gx.View, g);
                 }
                 if (needW)
                 {
