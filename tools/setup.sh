@@ -41,13 +41,14 @@ REQUIRED=(
     dataset-fashion-mnist     # /usr/share/datasets/fashion-mnist/*.gz
     libonnx-testdata          # ONNX backend conformance test cases
     protobuf-compiler         # protoc, for the ONNX schema
-    librsvg2-bin              # rsvg-convert, for rendering diagrams in docs
+    python3-onnx              # onnx.proto / onnx-data.proto: the build generates the ONNX C# types from them
+    librsvg2-bin              # rsvg-convert: History.Plot and --plot render their SVG to PNG
 )
 OPTIONAL=(
     python3-crcmod            # TensorBoard event-file CRC checks in tests (optional)
 )
 if [[ $WANT_REFERENCE -eq 1 ]]; then
-    REQUIRED+=(python3-numpy python3-torch python3-torchvision python3-onnx)
+    REQUIRED+=(python3-numpy python3-torch python3-torchvision)
 fi
 CUDA_PACKAGES=(nvidia-cuda-toolkit nvidia-cuda-toolkit-gcc)
 
