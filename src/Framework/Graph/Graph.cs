@@ -29,6 +29,12 @@ public sealed partial class Graph
     /// <summary>Known dtype/shape of intermediate values (ONNX <c>value_info</c>); optional.</summary>
     public Dictionary<string, GraphValue> ValueInfo { get; } = new();
 
+    /// <summary>
+    /// Initializers that are live module state (a traced model's parameters and buffers): compiled plans read them at
+    /// every run and never fold them, so training and <c>LoadStateDict</c> stay visible.
+    /// </summary>
+    internal HashSet<string> LiveInitializers { get; } = new();
+
     /// <summary>Nodes an importer could not represent fully (e.g. a string-valued Constant), with the reason.</summary>
     internal Dictionary<GraphNode, string> ImportIssues { get; } = new(ReferenceEqualityComparer.Instance);
 
@@ -54,7 +60,7 @@ public sealed partial class Graph
     public long ParameterCount => Initializers.Values.Sum(t => (long)t.NumEl);
 
     /// <summary>Compiles the graph into an executable plan (validation, dead-code removal, constant folding, liveness).</summary>
-    public CompiledGraph Compile() => new(this);
+    public CompiledGraph Compile() => new(this, null, LiveInitializers.Count > 0 ? LiveInitializers : null, name => Initializers[name]);
 
     /// <summary>
     /// Checks the graph and sorts its nodes topologically (stable: already-ordered graphs keep their order).

@@ -36,6 +36,7 @@ public partial class Tensor
     {
         var t = Empty((int[])shape.Clone(), dtype, device ?? Device.Default);
         t.Backend.Fill(t.View, value);
+        if (GraphTracer.Current is { } tr) tr.Constant(t);
         if (requiresGrad) t.RequiresGrad = true;
         return t;
     }
@@ -148,6 +149,8 @@ public partial class Tensor
         var t = Empty((int[])shape.Clone(), dtype, device ?? Device.Default);
         var (s, off) = NextRandom(t.NumEl);
         t.Backend.Random(t.View, normal, a, b, s, off);
+        // Traced random draws are constants of the graph, as in torch.jit.trace (F.Dropout records ONNX Dropout instead).
+        if (GraphTracer.Current is { } tr) tr.Constant(t);
         return t;
     }
 
@@ -175,6 +178,7 @@ public partial class Tensor
         var dt = DTypeInfo.Of<T>();
         var t = Empty(shp, dt, Device.Cpu);
         MemoryMarshal.AsBytes(data).CopyTo(((CpuStorage)t.storage).Array);
+        if (GraphTracer.Current is { } tr) tr.Constant(t);
         if (device is { } dev && dev != Device.Cpu)
         {
             var moved = t.To(dev);

@@ -72,6 +72,7 @@ public partial class Tensor
             throw new DeviceUnavailableException($"{name}: copying from {Device} to {device} needs the {device.Type} backend, which this build does not have");
         var y = Empty(shape, dtype, device);
         Backend.Copy(View, y.View);
+        if (GraphTracer.Current is { } tr) tr.Copy(this, y);
         if (Autograd.Needs(this) && dtype.IsFloatingPoint())
         {
             var from = DType;

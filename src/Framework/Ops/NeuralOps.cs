@@ -56,6 +56,7 @@ public partial class Tensor
         var y = Empty([n, o, oh, ow], input.DType, input.Device);
         var bc = bias?.Contiguous();
         input.Backend.Conv2d(x.View, wt.View, bc?.View, y.View, g);
+        GraphTracer.Current?.Conv(input, weight, bias, g, y);
         if (bc != null) DisposeIfTemp(bc, bias!);
         DisposeIfTemp(x, input);
         DisposeIfTemp(wt, weight);
@@ -124,6 +125,7 @@ public partial class Tensor
         var idx = Empty([g.N, g.C, g.OH, g.OW], DType.Int64, input.Device).Unown();
         input.Backend.MaxPool2d(x.View, y.View, idx.View, g);
         DisposeIfTemp(x, input);
+        GraphTracer.Current?.Pool(true, input, g, ceilMode, y);
         if (Autograd.Needs(input))
         {
             int[] from = input.shape;
@@ -149,6 +151,7 @@ public partial class Tensor
         var y = Empty([g.N, g.C, g.OH, g.OW], input.DType, input.Device);
         input.Backend.AvgPool2d(x.View, y.View, g);
         DisposeIfTemp(x, input);
+        GraphTracer.Current?.Pool(false, input, g, ceilMode, y);
         if (Autograd.Needs(input))
         {
             int[] from = input.shape;
@@ -179,6 +182,7 @@ public partial class Tensor
         var y = Empty(ns, input.DType, input.Device);
         input.Backend.AdaptiveAvgPool2d(x.View, y.View);
         DisposeIfTemp(x, input);
+        GraphTracer.Current?.AdaptiveAvgPool(input, oh, ow, y);
         if (Autograd.Needs(input))
         {
             int[] from = input.shape;
@@ -213,6 +217,7 @@ public partial class Tensor
         var y = Empty(shape, DType, Device);
         if (numel > 0) Backend.Softmax(x.View, outer, n, inner, log, y.View);
         DisposeIfTemp(x, this);
+        if (GraphTracer.Current is { } tr) tr.Node(op, [tr.Name(this)], y, new AttributeBag().Set("axis", (long)d));
         if (Autograd.Needs(this))
         {
             var ys = y.Alias();

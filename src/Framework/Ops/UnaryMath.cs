@@ -76,6 +76,7 @@ public partial class Tensor
         var y = Empty(shape, DType, Device);
         Backend.Clamp(xc.View, lo, hi, y.View);
         DisposeIfTemp(xc, this);
+        if (GraphTracer.Current is { } tr) tr.Clip(this, lo, hi, y);
         if (Autograd.Needs(this))
         {
             var x = Alias();
