@@ -10,10 +10,21 @@ internal sealed class PlanStep
     internal required int[] Out;
     internal required int[] Implicit;
     internal int[] FreeAfter = [];
+    /// <summary>Set on a fused elementwise step: its program and the original steps.</summary>
+    internal FusedChain? Fused;
 }
 
 /// <summary>
-/// A graph compiled once for repeated execution (<see cref="Graph.Compile"/>; the analogue of a <c>tf.function</c>'s
+/// Optimizations <see cref="Graph.Compile(CompileOptions)"/> applies (ONNX Runtime's session options, in small). The
+/// defaults are what <see cref="Graph.Compile()"/> uses; switching one off is for measuring it.
+/// </summary>
+/// <param name="Fusion">Fuse chains of elementwise nodes into single passes over memory.</param>
+/// <param name="MemoryPlan">Reuse intermediate buffers: run fused steps in place when their input dies, and take buffers
+/// from a plan-owned arena that intermediates return to after their last use.</param>
+public sealed record CompileOptions(bool Fusion = true, bool MemoryPlan = true);
+
+/// <summary>
+/// A graph compiled once for repeated execution (<see cref="Graph.Compile()"/>; the analogue of a <c>tf.function</c>'s
 /// concrete function or an ONNX Runtime session). Compilation validates, orders nodes topologically, removes dead
 /// code, folds constant subgraphs (including shape arithmetic over static input shapes) and computes liveness so every
 /// intermediate tensor is disposed right after its last use. Gradients flow through a run when inputs or initializers
@@ -43,9 +54,10 @@ public sealed partial class CompiledGraph
     /// Compiles <paramref name="g"/>; initializers named in <paramref name="variables"/> are not constants of the plan but
     /// read from <paramref name="source"/> at every run (a module's parameters and buffers, which training updates).
     /// </summary>
-    internal CompiledGraph(Graph g, IReadOnlySet<string>? outer, IReadOnlySet<string>? variables, Func<string, Tensor>? source)
+    internal CompiledGraph(Graph g, IReadOnlySet<string>? outer, IReadOnlySet<string>? variables, Func<string, Tensor>? source, CompileOptions? options = null)
     {
         graph = g;
+        Options = options ?? new CompileOptions();
         outerScope = outer;
         isSubgraph = outer != null;
         variableSource = source;
@@ -94,6 +106,11 @@ public sealed partial class CompiledGraph
 
     internal bool TrySlot(string name, out int slot) => slotOf.TryGetValue(name, out slot);
 
+    /// <summary>The optimizations this plan was compiled with.</summary>
+    public CompileOptions Options { get; }
+
+    bool FusionEnabled => Options.Fusion;
+
     /// <summary>The graph this plan was compiled from.</summary>
     public Graph Graph => graph;
 
@@ -122,7 +139,8 @@ public sealed partial class CompiledGraph
     public static long MaxLoopIterations { get; set; } = 1L << 20;
 
     /// <summary>The compile passes, in order.</summary>
-    public static IReadOnlyList<string> PassNames { get; } = ["DeadCodeElimination", "ConstantFolding", "DeadCodeElimination", "Liveness"];
+    public static IReadOnlyList<string> PassNames { get; } =
+        ["DeadCodeElimination", "ConstantFolding", "DeadCodeElimination", "ElementwiseFusion", "Liveness", "MemoryPlan"];
 
     /// <summary>Runs a one-output graph (<c>plan(x)</c>).</summary>
     public Tensor Call(params Tensor[] inputs)
@@ -210,6 +228,13 @@ public sealed partial class CompiledGraph
 
     void Execute(PlanStep step, object?[] slots, bool[] owned, ExecutionFrame frame)
     {
+        if (step.Fused != null)
+        {
+            if (!TryRunFused(step, slots, owned))
+                foreach (var part in step.Fused.Parts) Execute(part, slots, owned, frame);
+            Free(step.FreeAfter, slots, owned);
+            return;
+        }
         var ins = new object?[step.In.Length];
         for (int k = 0; k < ins.Length; k++) ins[k] = step.In[k] < 0 ? null : slots[step.In[k]];
         var outs = Invoke(step, ins, frame);
@@ -227,7 +252,12 @@ public sealed partial class CompiledGraph
             slots[s] = v;
             owned[s] = true;
         }
-        foreach (var s in step.FreeAfter)
+        Free(step.FreeAfter, slots, owned);
+    }
+
+    static void Free(int[] freeAfter, object?[] slots, bool[] owned)
+    {
+        foreach (var s in freeAfter)
         {
             if (owned[s] && slots[s] is Tensor t) t.Dispose();
             slots[s] = null;

@@ -13,6 +13,7 @@ public sealed partial class CompiledGraph
         RemovedNodeCount += EliminateDeadCode();
         FoldConstants();
         RemovedNodeCount += EliminateDeadCode();
+        if (!isSubgraph) FuseElementwise();
         ComputeLiveness();
     }
 
