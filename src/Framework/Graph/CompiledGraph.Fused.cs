@@ -14,6 +14,7 @@ public sealed partial class CompiledGraph
     bool TryRunFused(PlanStep st, object?[] slots, bool[] owned)
     {
         if (GraphTracer.Current != null) return false;
+        if (st.Fused!.Conv is { } conv) return RunConvRelu(st, conv, slots, owned);
         var ins = new Tensor[st.In.Length];
         bool grad = Autograd.IsGradEnabled;
         for (int k = 0; k < ins.Length; k++)
@@ -29,6 +30,31 @@ public sealed partial class CompiledGraph
             DType.Float64 => RunFused<double>(st, ins, slots, owned),
             _ => false,
         };
+    }
+
+    static bool RunConvRelu(PlanStep st, ConvParams conv, object?[] slots, bool[] owned)
+    {
+        var ins = new Tensor?[st.In.Length];
+        bool grad = Autograd.IsGradEnabled;
+        for (int k = 0; k < ins.Length; k++)
+        {
+            if (st.In[k] < 0) continue;
+            if (slots[st.In[k]] is not Tensor t || (grad && t.RequiresGrad)) return false;
+            ins[k] = t;
+        }
+        Tensor? y;
+        try
+        {
+            y = conv.Run(ins, relu: true);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException)
+        {
+            throw new GraphExecutionException("Conv", st.Fused!.Parts[0].Node.Name, e.Message, e);
+        }
+        if (y == null) return false;
+        slots[st.Out[0]] = y;
+        owned[st.Out[0]] = true;
+        return true;
     }
 
     unsafe bool RunFused<T>(PlanStep st, Tensor[] ins, object?[] slots, bool[] owned) where T : unmanaged, IFloatingPointIeee754<T>

@@ -12,6 +12,8 @@ internal sealed class PlanStep
     internal int[] FreeAfter = [];
     /// <summary>Set on a fused elementwise step: its program and the original steps.</summary>
     internal FusedChain? Fused;
+    /// <summary>Pre-bound kernel (attributes parsed at compile time), or null for the general kernel.</summary>
+    internal FastKernel? Fast;
 }
 
 /// <summary>
@@ -235,6 +237,11 @@ public sealed partial class CompiledGraph
             Free(step.FreeAfter, slots, owned);
             return;
         }
+        if (step.Fast != null && RunFast(step, slots, owned))
+        {
+            Free(step.FreeAfter, slots, owned);
+            return;
+        }
         var ins = new object?[step.In.Length];
         for (int k = 0; k < ins.Length; k++) ins[k] = step.In[k] < 0 ? null : slots[step.In[k]];
         var outs = Invoke(step, ins, frame);
@@ -253,6 +260,32 @@ public sealed partial class CompiledGraph
             owned[s] = true;
         }
         Free(step.FreeAfter, slots, owned);
+    }
+
+    /// <summary>Runs a pre-bound kernel; false when it declines the inputs (the general kernel runs instead).</summary>
+    static bool RunFast(PlanStep step, object?[] slots, bool[] owned)
+    {
+        var ins = new Tensor?[step.In.Length];
+        for (int k = 0; k < ins.Length; k++)
+        {
+            if (step.In[k] < 0) continue;
+            if (slots[step.In[k]] is not Tensor t) return false;
+            ins[k] = t;
+        }
+        Tensor? y;
+        try
+        {
+            y = step.Fast!(ins);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException or ArithmeticException)
+        {
+            throw new GraphExecutionException(step.Node.OpType, step.Node.Name, e.Message, e);
+        }
+        if (y == null) return false;
+        if (Array.IndexOf(ins, y) >= 0) y = y.Reshape(y.Shape.ToArray());
+        slots[step.Out[0]] = y;
+        owned[step.Out[0]] = true;
+        return true;
     }
 
     static void Free(int[] freeAfter, object?[] slots, bool[] owned)

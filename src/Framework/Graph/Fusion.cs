@@ -24,6 +24,8 @@ internal sealed class FusedChain
     internal required FusedInstr[] Program;
     /// <summary>The original steps, run one by one when gradients are needed or the inputs do not suit the fused kernel.</summary>
     internal required PlanStep[] Parts;
+    /// <summary>Set for Conv+Relu: the convolution runs with the ReLU in its output pass.</summary>
+    internal ConvParams? Conv;
 
     public override string ToString() => string.Join("+", Parts.Select(p => p.Node.OpType));
 }
@@ -47,6 +49,42 @@ public sealed partial class CompiledGraph
 
     /// <summary>Number of fused steps and of the nodes they replaced (for tests and reports).</summary>
     public (int Steps, int Nodes) FusionCount => (steps.Count(s => s.Fused != null), steps.Where(s => s.Fused != null).Sum(s => s.Fused!.Parts.Length));
+
+    /// <summary>
+    /// Conv whose only reader is a Relu: one step that runs the convolution with the ReLU in its output pass (the
+    /// activation costs no extra pass over memory). With gradients it runs the two original steps.
+    /// </summary>
+    void FuseConvRelu()
+    {
+        if (!FusionEnabled) return;
+        var uses = new int[slotNames.Count];
+        var consumer = new Dictionary<int, int>();
+        for (int i = 0; i < steps.Count; i++)
+            foreach (var s in steps[i].In.Concat(steps[i].Implicit))
+                if (s >= 0) { uses[s]++; consumer[s] = i; }
+        foreach (var s in outputSlots) uses[s] += 2;
+        var replaced = new Dictionary<int, PlanStep>();
+        var removed = new HashSet<int>();
+        for (int i = 0; i < steps.Count; i++)
+        {
+            var conv = steps[i];
+            if (conv.Node.OpType != "Conv" || conv.Node.Domain.Length != 0 || conv.Fast == null || conv.Out.Length != 1 || conv.Out[0] < 0) continue;
+            int v = conv.Out[0];
+            if (uses[v] != 1 || !consumer.TryGetValue(v, out int c) || c <= i) continue;
+            var relu = steps[c];
+            if (relu.Node.OpType != "Relu" || relu.Node.Domain.Length != 0 || relu.In.Length != 1 || relu.Out.Length != 1 || relu.Out[0] < 0) continue;
+            if (ConvParams.Parse(conv.Node) is not { } p) continue;
+            conv.FreeAfter = [];
+            relu.FreeAfter = [v];
+            replaced[c] = new PlanStep
+            {
+                Node = relu.Node, Def = relu.Def, Opset = relu.Opset, In = conv.In, Out = relu.Out, Implicit = [],
+                Fused = new FusedChain { Program = [], Parts = [conv, relu], Conv = p },
+            };
+            removed.Add(i);
+        }
+        steps = steps.Select((s, i) => replaced.TryGetValue(i, out var r) ? r : s).Where((_, i) => !removed.Contains(i)).ToList();
+    }
 
     /// <summary>Whether a step can join a fused chain (the op, its attributes and constant inputs allow it).</summary>
     bool Fusable(PlanStep st)

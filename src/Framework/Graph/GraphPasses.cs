@@ -13,7 +13,13 @@ public sealed partial class CompiledGraph
         RemovedNodeCount += EliminateDeadCode();
         FoldConstants();
         RemovedNodeCount += EliminateDeadCode();
-        if (!isSubgraph) FuseElementwise();
+        foreach (var st in steps)
+            st.Fast = FastKernels.Bind(st.Node, st.Opset, k => k < st.In.Length && st.In[k] >= 0 ? constants[st.In[k]] as Tensor : null);
+        if (!isSubgraph)
+        {
+            FuseConvRelu();
+            FuseElementwise();
+        }
         ComputeLiveness();
     }
 

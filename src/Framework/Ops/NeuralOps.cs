@@ -17,8 +17,19 @@ public partial class Tensor
     /// <paramref name="stride"/>, <paramref name="padding"/> and <paramref name="dilation"/> take one value or (h, w).
     /// </summary>
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, int[]? stride = null, int[]? padding = null,
-        int[]? dilation = null, int groups = 1)
+        int[]? dilation = null, int groups = 1) => Conv2dCore(input, weight, bias, stride, padding, dilation, groups, relu: false);
+
+    /// <summary>
+    /// Conv2d, optionally followed by ReLU in the kernel's output pass (a compiled graph's Conv+Relu fusion). The fused
+    /// form records no backward, so it is used only when no gradient is needed; otherwise ReLU runs as its own op.
+    /// </summary>
+    internal static Tensor Conv2dCore(Tensor input, Tensor weight, Tensor? bias, int[]? stride, int[]? padding, int[]? dilation, int groups, bool relu)
     {
+        if (relu && (Autograd.Needs(input, weight) || (bias != null && Autograd.Needs(bias)) || GraphTracer.Current != null))
+        {
+            using var conv = Conv2dCore(input, weight, bias, stride, padding, dilation, groups, relu: false);
+            return conv.Relu();
+        }
         const string op = "Conv";
         input.ThrowIfDisposed();
         weight.ThrowIfDisposed();
@@ -55,7 +66,7 @@ public partial class Tensor
         var wt = weight.Contiguous();
         var y = Empty([n, o, oh, ow], input.DType, input.Device);
         var bc = bias?.Contiguous();
-        input.Backend.Conv2d(x.View, wt.View, bc?.View, y.View, g);
+        input.Backend.Conv2d(x.View, wt.View, bc?.View, y.View, g, relu);
         GraphTracer.Current?.Conv(input, weight, bias, g, y);
         if (bc != null) DisposeIfTemp(bc, bias!);
         DisposeIfTemp(x, input);

@@ -50,10 +50,11 @@ public class FusionTests
     }
 
     [Fact]
-    public void AReluAfterAConvRunsInPlaceAndBatchNormFusesWithIt()
+    public void ConvReluBatchNormReluAndGemmReluFuseAndRunInPlace()
     {
         Tensor.ManualSeed(6);
-        var model = new Sequential(new Conv2d(2, 4, 3, padding: 1), new BatchNorm2d(4), new Relu(), new Conv2d(4, 2, 1), new Relu());
+        var model = new Sequential(new Conv2d(2, 4, 3, padding: 1), new BatchNorm2d(4), new Relu(), new Conv2d(4, 2, 1), new Relu(),
+            new Flatten(), new Linear(72, 5), new Relu());
         using (Autograd.NoGrad())
         {
             var bn = (BatchNorm2d)model.Children().ElementAt(1);
@@ -62,13 +63,19 @@ public class FusionTests
         }
         model.Eval();
         var plan = Graph.Trace(model, Tensor.Randn(1, 2, 6, 6)).Compile();
-        Assert.Equal((2, 3), plan.FusionCount); // BatchNormalization+Relu, Relu
+        Assert.Equal((3, 5), plan.FusionCount); // BatchNormalization+Relu, Conv+Relu, Relu after Gemm
         var x = Tensor.Randn(3, 2, 6, 6);
         using (Autograd.NoGrad())
         {
             TracingTests.AssertClose(model.Call(x), plan.Call(x), 1e-5, 1e-6);
-            Assert.Equal(2, plan.InPlaceSteps);
+            Assert.Equal(2, plan.InPlaceSteps); // the two elementwise steps wrote into their dying inputs
         }
+        // With gradients the same plan runs the original steps.
+        var xg = x.Detach().RequiresGrad_();
+        plan.Call(xg).Sum().Backward();
+        var xe = x.Detach().RequiresGrad_();
+        model.Call(xe).Sum().Backward();
+        TracingTests.AssertClose(xe.Grad!, xg.Grad!, 1e-4, 1e-5);
     }
 
     [Fact]

@@ -104,6 +104,18 @@ internal static class GraphProf
             double t = Measure.MedianSecondsPerCall(() => { using var y = m.Call(a); }, repeats: 5, repeatSeconds: 0.2);
             Console.WriteLine($"{i} {m.GetType().Name,-10} {t * 1e3,8:F3} ms  in {ShapeUtil.Format(a.Shape)}");
         }
+        foreach (int pi in new[] { 2, 5 })
+        {
+            var a = acts[pi];
+            int n = a.Shape[0], c = a.Shape[1], h = a.Shape[2], w = a.Shape[3];
+            var g = new Pool2dGeometry(n, c, h, w, 2, 2, h / 2, w / 2, 2, 2, 0, 0, 1, 1, false);
+            var y = Tensor.Empty([n, c, h / 2, w / 2]);
+            var idx = Tensor.Empty([n, c, h / 2, w / 2], DType.Int64);
+            var be = Backend.For(Device.Cpu);
+            double withIdx = Measure.MedianSecondsPerCall(() => be.MaxPool2d(a.View, y.View, idx.View, g), repeats: 5, repeatSeconds: 0.2);
+            double noIdx = Measure.MedianSecondsPerCall(() => be.MaxPool2d(a.View, y.View, null, g), repeats: 5, repeatSeconds: 0.2);
+            Console.WriteLine($"pool {pi}: with indices {withIdx * 1e3:F3} ms, without {noIdx * 1e3:F3} ms");
+        }
         var r = acts[1];
         double inplace = Measure.MedianSecondsPerCall(() => { Backend.For(Device.Cpu).Unary(UnaryOp.Relu, r.View, r.View); }, repeats: 5, repeatSeconds: 0.2);
         Console.WriteLine($"relu in place on conv1 output {inplace * 1e3:F3} ms");
