@@ -197,8 +197,44 @@ public sealed partial class CompiledGraph
         }
     }
 
+    PlanArena? arena = new();
+
+    /// <summary>Bytes held by the plan's buffer arena (intermediates and scratch space reused across runs; see <see cref="CompileOptions"/>).</summary>
+    public long ArenaBytes => arenaStats?.Bytes ?? 0;
+
+    /// <summary>Arena requests that needed a new buffer and those served by reuse, over all runs.</summary>
+    internal (long Allocations, long Reuses, long RequestedBytes) ArenaCounts =>
+        arenaStats is { } a ? (a.Allocations, a.Reuses, a.RequestedBytes) : (0, 0, 0);
+
+    PlanArena? arenaStats;
+
+    /// <summary>Drops the arena's free buffers (the next run starts a new arena), like releasing a session's arena.</summary>
+    public void ReleaseMemory()
+    {
+        var a = Interlocked.Exchange(ref arena, new PlanArena());
+        a?.Release();
+    }
+
     /// <summary>Runs the plan: values may be tensors, sequences or null (absent optionals).</summary>
     internal object?[] RunValues(object?[] inputs, ExecutionFrame? outer)
+    {
+        // One run at a time owns the arena; a concurrent run (or a subgraph inside a run) allocates as usual.
+        PlanArena? mine = Options.MemoryPlan && outer == null && PlanArena.Current == null ? Interlocked.Exchange(ref arena, null) : null;
+        if (mine == null) return RunValuesCore(inputs, outer);
+        arenaStats = mine;
+        var prev = PlanArena.Enter(mine);
+        try
+        {
+            return RunValuesCore(inputs, outer);
+        }
+        finally
+        {
+            PlanArena.Exit(prev);
+            Interlocked.CompareExchange(ref arena, mine, null);
+        }
+    }
+
+    object?[] RunValuesCore(object?[] inputs, ExecutionFrame? outer)
     {
         if (inputs.Length != inputSlots.Length)
             throw new ArgumentException($"graph '{graph.Name}' takes {inputSlots.Length} input(s), got {inputs.Length}");

@@ -28,6 +28,20 @@ internal static class GraphBenchmarks
             report($"graph: CNN inference batch {n}, compiled graph", graph * 1e3, "ms", "");
             report($"graph: CNN inference batch {n}, eager/graph", ratio, "x", "> 1: graph faster");
         }
+        // The memory plan (in-place steps + arena) on and off, back to back.
+        var noPlan = Graph.Trace(model, Tensor.Randn(1, 1, 28, 28)).Compile(new CompileOptions(MemoryPlan: false));
+        var x64 = Tensor.Randn(64, 1, 28, 28);
+        var (off, on, mr) = Interleaved(
+            () => { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); noPlan.Call(x64); },
+            () => { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); plan.Call(x64); },
+            repeats: 11, repeatSeconds: 0.5);
+        report("graph: CNN inference batch 64, memory plan off", off * 1e3, "ms", "");
+        report("graph: CNN inference batch 64, memory plan on", on * 1e3, "ms", $"off/on {mr:F3}x");
+        var fresh = Graph.Trace(model, Tensor.Randn(1, 1, 28, 28)).Compile();
+        for (int i = 0; i < 5; i++) { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); fresh.Call(x64); }
+        var (allocs, reuses, requested) = fresh.ArenaCounts;
+        report("graph: memory plan, bytes requested per run", requested / 5.0 / 1048576, "MiB", "what the ops ask for");
+        report("graph: memory plan, arena size", fresh.ArenaBytes / 1048576.0, "MiB", $"{allocs} buffers allocated in 5 runs, {reuses} requests reused");
         model.Train();
         var trainPlan = Graph.Trace(model, Tensor.Randn(1, 1, 28, 28)).Compile();
         var opt = new Adam(model.Parameters(), lr: 1e-4);
@@ -103,18 +117,6 @@ internal static class GraphProf
             var m = mods[i]; var a = acts[i];
             double t = Measure.MedianSecondsPerCall(() => { using var y = m.Call(a); }, repeats: 5, repeatSeconds: 0.2);
             Console.WriteLine($"{i} {m.GetType().Name,-10} {t * 1e3,8:F3} ms  in {ShapeUtil.Format(a.Shape)}");
-        }
-        foreach (int pi in new[] { 2, 5 })
-        {
-            var a = acts[pi];
-            int n = a.Shape[0], c = a.Shape[1], h = a.Shape[2], w = a.Shape[3];
-            var g = new Pool2dGeometry(n, c, h, w, 2, 2, h / 2, w / 2, 2, 2, 0, 0, 1, 1, false);
-            var y = Tensor.Empty([n, c, h / 2, w / 2]);
-            var idx = Tensor.Empty([n, c, h / 2, w / 2], DType.Int64);
-            var be = Backend.For(Device.Cpu);
-            double withIdx = Measure.MedianSecondsPerCall(() => be.MaxPool2d(a.View, y.View, idx.View, g), repeats: 5, repeatSeconds: 0.2);
-            double noIdx = Measure.MedianSecondsPerCall(() => be.MaxPool2d(a.View, y.View, null, g), repeats: 5, repeatSeconds: 0.2);
-            Console.WriteLine($"pool {pi}: with indices {withIdx * 1e3:F3} ms, without {noIdx * 1e3:F3} ms");
         }
         var r = acts[1];
         double inplace = Measure.MedianSecondsPerCall(() => { Backend.For(Device.Cpu).Unary(UnaryOp.Relu, r.View, r.View); }, repeats: 5, repeatSeconds: 0.2);
