@@ -369,7 +369,7 @@ public partial class Model
         {
             if (!output.Shape.SequenceEqual(y.Shape))
                 throw new ShapeMismatchException($"Model.{op}", $"loss '{name}' needs targets shaped like the model output {Fmt(output)}, got {Fmt(y)}" +
-                    (output.Dim == y.Dim + 1 && !y.DType.IsFloatingPoint() ? " (integer class labels need 'sparse_categorical_crossentropy')" : ""));
+                    (output.Dim == y.Dim + 1 ? " (class labels [N] for outputs [N, C] need 'sparse_categorical_crossentropy')" : ""));
         }
     }
 
