@@ -13,7 +13,7 @@ namespace NativeNet.NN;
 internal static class HistoryPlot
 {
     const int PanelW = 540, PanelH = 400, Left = 72, Right = 18, Top = 46, Bottom = 58, TitleH = 34;
-    static readonly string[] Colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"];
+    static readonly string[] Colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     internal static void Write(History h, string path, string? title)
@@ -78,8 +78,8 @@ internal static class HistoryPlot
         double lo = finite.Count > 0 ? finite.Min() : 0, hi = finite.Count > 0 ? finite.Max() : 1;
         var yTicks = NiceTicks(lo, hi, 6);
         double yMin = yTicks[0], yMax = yTicks[^1];
-        double xMin = epochs[0], xMax = Math.Max(epochs[^1], epochs[0] + 1);
-        double X(double e) => px + (e - xMin) / (xMax - xMin) * pw;
+        double xMin = epochs[0], xMax = Math.Max(epochs[^1], epochs[0] + 1), xPad = (xMax - xMin) * 0.03;
+        double X(double e) => px + (e - xMin + xPad) / (xMax - xMin + 2 * xPad) * pw;
         double Y(double v) => py + ph - (v - yMin) / (yMax - yMin) * ph;
 
         sb.Append($"<text x=\"{ox + PanelW / 2}\" y=\"{oy + 28}\" font-size=\"16\" font-weight=\"bold\" text-anchor=\"middle\">{Esc(panel.Title)}</text>\n");
@@ -104,11 +104,11 @@ internal static class HistoryPlot
         sb.Append($"<rect x=\"{px}\" y=\"{py}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"black\" stroke-width=\"1\"/>\n");
         sb.Append($"<text x=\"{px + pw / 2}\" y=\"{py + ph + 44}\" font-size=\"13\" text-anchor=\"middle\">epoch</text>\n");
         sb.Append($"<text transform=\"translate({ox + 18},{py + ph / 2}) rotate(-90)\" font-size=\"13\" text-anchor=\"middle\">{Esc(panel.YLabel)}</text>\n");
-        // Series: a base name keeps its colour; validation is dashed.
-        var bases = panel.Keys.Select(Base).Distinct().ToList();
+        // Series: one colour each; validation is dashed with hollow markers.
+        string ColorOf(string key) => Colors[panel.Keys.IndexOf(key) % Colors.Length];
         foreach (var key in panel.Keys)
         {
-            string color = Colors[bases.IndexOf(Base(key)) % Colors.Length];
+            string color = ColorOf(key);
             bool val = key.StartsWith("val_", StringComparison.Ordinal);
             var v = h[key];
             var path = new StringBuilder();
@@ -125,22 +125,22 @@ internal static class HistoryPlot
                 if (double.IsFinite(v[i]))
                     sb.Append($"<circle cx=\"{F(X(epochs[i]))}\" cy=\"{F(Y(v[i]))}\" r=\"3.5\" fill=\"{(val ? "white" : color)}\" stroke=\"{color}\" stroke-width=\"1.5\"/>\n");
         }
-        // Legend in the upper-right corner of the plot area.
+        // Legend in the corner of the plot area that covers the fewest points.
         int lw = 30 + 8 * panel.Keys.Max(k => k.Length) + 12, lh = 10 + 20 * panel.Keys.Count;
-        int lx = px + pw - lw - 8, ly = py + 8;
+        var points = panel.Keys.SelectMany(k => h[k].Select((v, i) => (X: X(epochs[i]), Y: double.IsFinite(v) ? Y(v) : double.NaN))).ToList();
+        (int, int)[] corners = [(px + pw - lw - 8, py + 8), (px + pw - lw - 8, py + ph - lh - 8), (px + 8, py + 8), (px + 8, py + ph - lh - 8)];
+        var (lx, ly) = corners.MinBy(c => points.Count(p => p.X >= c.Item1 - 6 && p.X <= c.Item1 + lw + 6 && p.Y >= c.Item2 - 6 && p.Y <= c.Item2 + lh + 6));
         sb.Append($"<rect x=\"{lx}\" y=\"{ly}\" width=\"{lw}\" height=\"{lh}\" fill=\"white\" fill-opacity=\"0.9\" stroke=\"#999\" rx=\"3\"/>\n");
         for (int i = 0; i < panel.Keys.Count; i++)
         {
             var key = panel.Keys[i];
-            string color = Colors[bases.IndexOf(Base(key)) % Colors.Length];
+            string color = ColorOf(key);
             bool val = key.StartsWith("val_", StringComparison.Ordinal);
             int yy = ly + 16 + 20 * i;
             sb.Append($"<line x1=\"{lx + 8}\" y1=\"{yy - 4}\" x2=\"{lx + 30}\" y2=\"{yy - 4}\" stroke=\"{color}\" stroke-width=\"2.2\"{(val ? " stroke-dasharray=\"7,4\"" : "")}/>\n");
             sb.Append($"<text x=\"{lx + 36}\" y=\"{yy}\" font-size=\"12\">{Esc(key)}</text>\n");
         }
     }
-
-    static string Base(string key) => key.StartsWith("val_", StringComparison.Ordinal) ? key[4..] : key;
 
     /// <summary>Evenly spaced round tick values (steps of 1, 2, 2.5 or 5 × 10^k) covering [lo, hi].</summary>
     internal static double[] NiceTicks(double lo, double hi, int target)
@@ -170,7 +170,8 @@ internal static class HistoryPlot
     {
         double step = ticks.Length > 1 ? ticks[1] - ticks[0] : 1;
         int decimals = Math.Max(0, (int)Math.Ceiling(-Math.Log10(step) + 1e-9));
-        if (step * Math.Pow(10, decimals) % 1 > 1e-6) decimals++;
+        double scaled = step * Math.Pow(10, decimals);
+        if (Math.Abs(scaled - Math.Round(scaled)) > 1e-6) decimals++;
         return Math.Round(v, decimals).ToString("F" + Math.Min(decimals, 6), Inv);
     }
 
