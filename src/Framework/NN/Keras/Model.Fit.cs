@@ -125,6 +125,7 @@ public partial class Model
         var noLogs = new Dictionary<string, double>();
         var printer = verbose > 0 ? new ProgressPrinter(Out, verbose, epochs, steps, IsTerminal) : null;
         var history = new History();
+        Func<IEnumerable<KeyValuePair<string, double>>> runningLogs = train.Logs;   // one delegate, not one per step
         bool wasTraining = IsTraining;
         StopTraining = false;
         try
@@ -151,7 +152,7 @@ public partial class Model
                         IReadOnlyDictionary<string, double> bl = batchLogs ? new Dictionary<string, double>(train.Logs()) : noLogs;
                         foreach (var cb in cbs) cb.OnTrainBatchEnd(step - 1, bl);
                     }
-                    printer?.Update(step, train.Logs);
+                    printer?.Update(step, runningLogs);
                     if (StopTraining) break;
                 }
                 history.TrainSeconds.Add(clock.Elapsed.TotalSeconds);
@@ -222,6 +223,7 @@ public partial class Model
         t.Reset();
         Eval();
         int nIn = InputCount, nOut = OutputCount, step = 0;
+        Func<IEnumerable<KeyValuePair<string, double>>> runningLogs = t.Logs;
         using (Autograd.NoGrad())
             foreach (var b in batches)
             {
@@ -240,7 +242,7 @@ public partial class Model
                     }
                     t.Loss.Add(total!, n);
                 }
-                printer?.Update(++step, t.Logs);
+                printer?.Update(++step, runningLogs);
             }
         return t.Logs();
     }
