@@ -20,5 +20,6 @@ if (which is "conv" or "all") Benchmarks.Conv(Report);
 if (which is "mlp" or "all") TrainingBenchmarks.Mlp(Report);
 if (which is "cnn" or "all") TrainingBenchmarks.Cnn(Report);
 if (which is "memory") TrainingBenchmarks.Memory(Report);
+if (which is "keras" or "keras-step") KerasBenchmarks.BookkeepingCost(Report);
 if (which is "keras") KerasBenchmarks.FitVsLoop(Report);
 Console.WriteLine(JsonSerializer.Serialize(results));
