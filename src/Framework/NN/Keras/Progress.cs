@@ -16,7 +16,7 @@ internal sealed class ProgressPrinter
     readonly bool live;
     readonly int epochs, steps;
     readonly Stopwatch clock = new();
-    long lastDraw = long.MinValue;
+    long lastDraw = -1;
     int lastWidth;
     string prefix = "";
 
@@ -33,14 +33,14 @@ internal sealed class ProgressPrinter
         prefix = $"Epoch {epoch + 1}/{epochs}";
         if (live) output.WriteLine(prefix);
         clock.Restart();
-        lastDraw = long.MinValue;
+        lastDraw = -1;
     }
 
     internal void EvaluationBegin()
     {
         prefix = "";
         clock.Restart();
-        lastDraw = long.MinValue;
+        lastDraw = -1;
     }
 
     /// <summary>After step <paramref name="step"/> (1-based); <paramref name="logs"/> is read only when the bar is redrawn.</summary>
@@ -48,7 +48,7 @@ internal sealed class ProgressPrinter
     {
         if (!live) return;
         long now = clock.ElapsedMilliseconds;
-        if (now - lastDraw < 100 && step != steps) return;
+        if (lastDraw >= 0 && now - lastDraw < 100 && step != steps) return;
         lastDraw = now;
         double eta = step > 0 ? clock.Elapsed.TotalSeconds / step * Math.Max(steps - step, 0) : 0;
         Draw($"{Counter(step)} {Bar(step)} - ETA: {FormatSeconds(eta)}{Logs(logs())}");
