@@ -12,7 +12,7 @@ namespace NativeNet.Cli;
 internal static class TrainCommand
 {
     internal sealed record Options(string Data, string? DataDir, string Model, int Epochs, int? BatchSize, double Lr, string Optimizer,
-        long Seed, string Device, bool Json, int? Threads);
+        long Seed, string Device, bool Json, int? Threads, string Api = "keras", string? LogDir = null, string? Save = null, string? Plot = null);
 
     internal static Command Create()
     {
@@ -30,12 +30,18 @@ internal static class TrainCommand
         var device = new Option<string>("--device") { Description = "cpu (default) or cuda[:N]", DefaultValueFactory = _ => "cpu" };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary as the last line of stdout" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for kernels and BLAS (default: all cores)" };
+        var api = new Option<string>("--api") { Description = "keras (Compile/Fit, default) or loop (hand-written PyTorch-style loop)", DefaultValueFactory = _ => "keras" };
+        api.AcceptOnlyFromAmong("keras", "loop");
+        var logDir = new Option<string?>("--log-dir") { Description = "Write TensorBoard event files to DIR/train and DIR/validation (keras api)" };
+        var save = new Option<string?>("--save") { Description = "Save the trained model (weights + architecture, safetensors) to PATH (keras api)" };
+        var plot = new Option<string?>("--plot") { Description = "Write the training curves to PATH (.png or .svg; keras api)" };
         var cmd = new Command("train", "Train a model on Fashion-MNIST/MNIST and report train and test accuracy")
         {
-            data, dataDir, model, epochs, batch, lr, opt, seed, device, json, threads,
+            data, dataDir, model, epochs, batch, lr, opt, seed, device, json, threads, api, logDir, save, plot,
         };
         cmd.SetAction(r => Run(new Options(r.GetValue(data)!, r.GetValue(dataDir), r.GetValue(model)!, r.GetValue(epochs), r.GetValue(batch),
-            r.GetValue(lr), r.GetValue(opt)!, r.GetValue(seed), r.GetValue(device)!, r.GetValue(json), r.GetValue(threads))));
+            r.GetValue(lr), r.GetValue(opt)!, r.GetValue(seed), r.GetValue(device)!, r.GetValue(json), r.GetValue(threads),
+            r.GetValue(api)!, r.GetValue(logDir), r.GetValue(save), r.GetValue(plot))));
         return cmd;
     }
 
@@ -56,7 +62,7 @@ internal static class TrainCommand
         {
             return Train(o);
         }
-        catch (Exception e) when (e is FileNotFoundException or DeviceUnavailableException or ArgumentException or InvalidDataException)
+        catch (Exception e) when (e is FileNotFoundException or DeviceUnavailableException or ArgumentException or InvalidDataException or IOException)
         {
             Console.Error.WriteLine($"nativenet train: {e.Message}");
             return 2;
@@ -80,6 +86,9 @@ internal static class TrainCommand
                                 $"model {o.Model}, {o.Optimizer} lr {o.Lr.ToString(inv)}, batch {batchSize}, {Runtime.NumThreads} threads, BLAS {Runtime.BlasLibrary}");
 
         Tensor.ManualSeed(o.Seed);
+        if (o.Api == "keras") return KerasTrain.Run(o, train, test, batchSize);
+        if (o.LogDir != null || o.Save != null || o.Plot != null)
+            throw new ArgumentException("--log-dir, --save and --plot need --api keras");
         var model = BuildModel(o.Model);
         var criterion = new CrossEntropyLoss();
         Optimizer optimizer = o.Optimizer == "sgd" ? new Sgd(model.Parameters(), lr: o.Lr, momentum: 0.9) : new Adam(model.Parameters(), lr: o.Lr);
