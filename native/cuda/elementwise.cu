@@ -39,13 +39,12 @@ NN_API nn_status nn_where(nn_tensor_desc out, nn_tensor_desc cond, nn_tensor_des
 // ---------------------------------------------------------------------------------------------
 // NVRTC compile check (tests/NativeNet.Bindings.Tests/Cuda/NvrtcCompileTests): NVRTC accepts no
 // host code, so the launchers above are left out and every kernel body the dispatch can launch
-// is instantiated explicitly here, per dtype, with both index widths.
+// is instantiated explicitly here, per dtype, with 32-bit indexing (the 64-bit variant is the same
+// template with another index type: a few are instantiated at the end).
 namespace nn {
 namespace {
 
-#define NN_RTC_KERNEL(N, ...)                                                             \
-    template __global__ void elementwise_kernel<int32_t, N, __VA_ARGS__>(Geometry, __VA_ARGS__); \
-    template __global__ void elementwise_kernel<int64_t, N, __VA_ARGS__>(Geometry, __VA_ARGS__);
+#define NN_RTC_KERNEL(N, ...) template __global__ void elementwise_kernel<int32_t, N, __VA_ARGS__>(Geometry, __VA_ARGS__);
 
 // The functor is the variadic tail, so template-ids with commas pass through.
 #define NN_RTC_MAP(T, ...) NN_RTC_KERNEL(2, MapBody<T, T, __VA_ARGS__>)
@@ -99,6 +98,10 @@ NN_RTC_ANY(uint8_t) NN_RTC_CMP_SCALAR(uint8_t, double)
     NN_RTC_CAST_TO(float, TIn) NN_RTC_CAST_TO(double, TIn) NN_RTC_CAST_TO(int64_t, TIn)   \
     NN_RTC_CAST_TO(int32_t, TIn) NN_RTC_CAST_TO(uint8_t, TIn) NN_RTC_KERNEL(2, CastBody<uint8_t, true, TIn>)
 NN_RTC_CAST_FROM(float) NN_RTC_CAST_FROM(double) NN_RTC_CAST_FROM(int64_t) NN_RTC_CAST_FROM(int32_t) NN_RTC_CAST_FROM(uint8_t)
+
+template __global__ void elementwise_kernel<int64_t, 2, MapBody<float, float, OpExp<float>>>(Geometry, MapBody<float, float, OpExp<float>>);
+template __global__ void elementwise_kernel<int64_t, 3, ZipBody<double, double, OpAdd<double>>>(Geometry, ZipBody<double, double, OpAdd<double>>);
+template __global__ void elementwise_kernel<int64_t, 4, WhereBody<int64_t>>(Geometry, WhereBody<int64_t>);
 
 }  // namespace
 }  // namespace nn

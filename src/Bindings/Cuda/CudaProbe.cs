@@ -23,6 +23,7 @@ internal sealed class CudaProbeResult
     internal required int DeviceCount { get; init; }
     internal required int DriverVersion { get; init; }
     internal required int RuntimeVersion { get; init; }
+    internal required string? RuntimeVersionError { get; init; }
     internal required int? KernelsAbi { get; init; }
 
     CudaLibraryReport Lib(string role) => Libraries.First(l => l.Role == role);
@@ -59,7 +60,8 @@ internal sealed class CudaProbeResult
     {
         var sb = new StringBuilder();
         sb.Append(BackendUsable ? $"CUDA available: {DeviceCount} device(s)" : $"CUDA unavailable: {Reason}");
-        sb.Append($"; driver {Cudart.FormatVersion(DriverVersion)}, runtime {Cudart.FormatVersion(RuntimeVersion)}");
+        sb.Append($"; driver {Cudart.FormatVersion(DriverVersion)}, runtime ");
+        sb.Append(RuntimeVersion > 0 ? Cudart.FormatVersion(RuntimeVersion) : $"unknown ({RuntimeVersionError ?? "no runtime"})");
         foreach (var l in Libraries)
         {
             sb.Append('\n').Append("  ").Append(l.Role.PadRight(8));
@@ -93,6 +95,7 @@ internal static unsafe class CudaProbe
     {
         int count = 0, rc = -1, driver = 0, runtime = 0;
         string rcName = "not called", message = "";
+        string? runtimeError = null;
         var cudart = CudaLibraries.Load(CudaLibraries.Cudart);
         if (cudart.Handle != 0)
         {
@@ -106,7 +109,9 @@ internal static unsafe class CudaProbe
                 message = status == cudaError_t.cudaSuccess ? "" : Marshal.PtrToStringUTF8((nint)Cudart.cudaGetErrorString(status)) ?? "";
                 int d = 0, r = 0;
                 if (Cudart.cudaDriverGetVersion(&d) == cudaError_t.cudaSuccess) driver = d;
-                if (Cudart.cudaRuntimeGetVersion(&r) == cudaError_t.cudaSuccess) runtime = r;
+                var rrc = Cudart.cudaRuntimeGetVersion(&r);
+                if (rrc == cudaError_t.cudaSuccess) runtime = r;
+                else runtimeError = $"cudaRuntimeGetVersion returned {Cudart.StatusName(rrc)}";
                 Cudart.cudaGetLastError();  // clear the error the failed query recorded
             }
             catch (EntryPointNotFoundException e)
@@ -119,7 +124,7 @@ internal static unsafe class CudaProbe
         int? abi = null;
         var libs = new List<CudaLibraryReport>
         {
-            Library("cudart", CudaLibraries.Cudart, () => Cudart.FormatVersion(RuntimeOrZero())),
+            Library("cudart", CudaLibraries.Cudart, () => runtime > 0 ? Cudart.FormatVersion(runtime) : null),
             Library("cublas", CudaLibraries.Cublas, Cublas.VersionText),
             Library("cudnn", CudaLibraries.Cudnn, () => CudnnStatus.Format(Cudnn.Version)),
             Library("nvrtc", CudaLibraries.Nvrtc, Nvrtc.Version),
@@ -138,13 +143,9 @@ internal static unsafe class CudaProbe
             DeviceCount = count,
             DriverVersion = driver,
             RuntimeVersion = runtime,
+            RuntimeVersionError = runtimeError,
             KernelsAbi = abi,
         };
 
-        static int RuntimeOrZero()
-        {
-            int r = 0;
-            return Cudart.cudaRuntimeGetVersion(&r) == cudaError_t.cudaSuccess ? r : 0;
-        }
     }
 }

@@ -31,7 +31,7 @@ internal enum cudaError_t
     cudaErrorNoKernelImageForDevice = 209,
     cudaErrorECCUncorrectable = 214,
     cudaErrorUnsupportedPtxVersion = 222,
-    cudaErrorJitCompilerNotFound = 223,
+    cudaErrorJitCompilerNotFound = 221,
     cudaErrorInvalidResourceHandle = 400,
     cudaErrorIllegalState = 401,
     cudaErrorSymbolNotFound = 500,
