@@ -206,7 +206,7 @@ internal sealed unsafe partial class CudaBackend
     }
 
     // ---------------------------------------------------------------- im2col + cuBLAS (no cuDNN)
-    static nn_conv2d_params Params(in Conv2dGeometry g) => new()
+    internal static nn_conv2d_params Params(in Conv2dGeometry g) => new()
     {
         n = g.N, c = g.C, h = g.H, w = g.W, o = g.O, kh = g.KH, kw = g.KW, oh = g.OH, ow = g.OW,
         stride_h = g.StrideH, stride_w = g.StrideW, pad_h = g.PadH, pad_w = g.PadW,

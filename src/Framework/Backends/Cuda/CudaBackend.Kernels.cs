@@ -5,7 +5,7 @@ namespace NativeNet.Backends.Cuda;
 /// <summary>Pooling, index ops and fused optimizer steps: NativeNet's kernels (cuDNN pooling gives no argmax indices).</summary>
 internal sealed unsafe partial class CudaBackend
 {
-    static nn_conv2d_params Params(in Pool2dGeometry g) => new()
+    internal static nn_conv2d_params Params(in Pool2dGeometry g) => new()
     {
         n = g.N, c = g.C, h = g.H, w = g.W, o = g.C, kh = g.KH, kw = g.KW, oh = g.OH, ow = g.OW,
         stride_h = g.StrideH, stride_w = g.StrideW, pad_h = g.PadH, pad_w = g.PadW,
