@@ -113,7 +113,10 @@ template <typename T> struct OpAbs {
     }
 };
 template <typename T> struct OpSign {
-    NN_HD T operator()(T x) const { return static_cast<T>((T(0) < x) - (x < T(0))); }  // sign(NaN) = 0
+    NN_HD T operator()(T x) const {
+        if constexpr (nnstd::is_unsigned<T>::value) return static_cast<T>(x != T(0));
+        else return static_cast<T>((T(0) < x) - (x < T(0)));  // sign(NaN) = 0
+    }
 };
 template <typename T> struct OpSquare { NN_HD T operator()(T x) const { return w_mul(x, x); } };
 template <typename T> struct OpReciprocal { NN_HD T operator()(T x) const { return T(1) / x; } };

@@ -25,7 +25,7 @@ namespace nn { namespace nnstd = ::std; }
 #else
 #define NN_HD inline
 #endif
-#if defined(__NVCC__)
+#if defined(__NVCC__) && defined(__CUDA_ARCH__)  // device pass only: the host compiler warns about the pragma
 #define NN_UNROLL _Pragma("unroll")
 #else
 #define NN_UNROLL
