@@ -73,9 +73,7 @@ internal static class TrainCommand
     {
         var inv = CultureInfo.InvariantCulture;
         if (o.Threads is int t) Runtime.SetThreads(t);
-        var dev = NativeNet.Device.Parse(o.Device);
-        if (dev.Type != DeviceType.Cpu)
-            throw new DeviceUnavailableException($"device {dev} is not available in this build (CPU only); use --device cpu");
+        var dev = NativeNet.Device.Parse(o.Device);  // cuda[:N] throws DeviceUnavailableException with the probe report when unusable
         if (o.Epochs <= 0) throw new ArgumentException("--epochs must be positive");
         int batchSize = o.BatchSize ?? (o.Model == "cnn" ? 64 : 128);
         if (batchSize <= 0) throw new ArgumentException("--batch-size must be positive");
@@ -90,6 +88,7 @@ internal static class TrainCommand
         if (o.LogDir != null || o.Save != null || o.Plot != null)
             throw new ArgumentException("--log-dir, --save and --plot need --api keras");
         var model = BuildModel(o.Model);
+        model.To(dev);  // before the optimizer: moving replaces the parameters
         var criterion = new CrossEntropyLoss();
         Optimizer optimizer = o.Optimizer == "sgd" ? new Sgd(model.Parameters(), lr: o.Lr, momentum: 0.9) : new Adam(model.Parameters(), lr: o.Lr);
         var loader = new DataLoader(train, batchSize: batchSize, shuffle: true, seed: o.Seed);
@@ -106,9 +105,10 @@ internal static class TrainCommand
             double lossSum = 0;
             long correct = 0, seen = 0;
             int step = 0;
-            foreach (var (x, y) in loader)
+            foreach (var (xHost, yHost) in loader)
             {
                 using var scope = Tensor.Scope();
+                var (x, y) = (xHost.To(dev), yHost.To(dev));
                 var logits = model.Call(x);
                 var loss = criterion.Call(logits, y);
                 optimizer.ZeroGrad();
@@ -127,7 +127,7 @@ internal static class TrainCommand
             epochSeconds.Add(secs);
             lastLoss = lossSum / Math.Max(step, 1);
             trainAcc = (double)correct / Math.Max(seen, 1);
-            testAcc = Evaluate(model, test);
+            testAcc = Evaluate(model, test, dev);
             Console.WriteLine(string.Format(inv, "epoch {0}/{1}  loss {2:F4}  train_acc {3:F4}  test_acc {4:F4}  {5:F2}s",
                 epoch, o.Epochs, lastLoss, trainAcc, testAcc, secs));
         }
@@ -158,15 +158,16 @@ internal static class TrainCommand
     }
 
     /// <summary>Test accuracy in eval mode without recording a graph.</summary>
-    internal static double Evaluate(Module model, TensorDataset test, int batchSize = 1000)
+    internal static double Evaluate(Module model, TensorDataset test, Device? device = null, int batchSize = 1000)
     {
+        var dev = device ?? NativeNet.Device.Cpu;
         model.Eval();
         long correct = 0;
         using var _ = Autograd.NoGrad();
         foreach (var (x, y) in new DataLoader(test, batchSize: batchSize))
         {
             using var scope = Tensor.Scope();
-            correct += model.Call(x).ArgMax(1).Eq(y).Sum().Item<long>();
+            correct += model.Call(x.To(dev)).ArgMax(1).Eq(y.To(dev)).Sum().Item<long>();
         }
         return (double)correct / test.Count;
     }
