@@ -15,6 +15,9 @@ internal static class InfoCommand
             Console.WriteLine($"runtime   .NET {Environment.Version} on {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
             Console.WriteLine($"cpu       {Environment.ProcessorCount} logical cores, {Runtime.NumThreads} threads in use (NATIVENET_NUM_THREADS)");
             Console.WriteLine($"blas      {Runtime.BlasLibrary ?? "none found (install libopenblas0-pthread or run tools/setup.sh)"}");
+            if (Runtime.BlasLibrary != null && NativeNet.Bindings.Blas.Cblas.CoreName is { } core)
+                Console.WriteLine($"          OpenBLAS kernels: {core}" + (NativeNet.Bindings.Blas.Cblas.ChosenCoreType is { } chosen
+                    ? $" (OPENBLAS_CORETYPE={chosen} chosen by CPU features; NATIVENET_OPENBLAS_CORETYPE=auto to let OpenBLAS detect)" : ""));
             WriteCuda();
             return 0;
         });
