@@ -75,6 +75,14 @@ public static class Autograd
 
         BackwardNode start = root.gradFn ?? root.GetAccumulator();
         using var _ = NoGrad();
+        // A backward pass inside a trace is not part of the traced graph.
+        var tracer = GraphTracer.Suspend();
+        try { Run(root, start, gradient, userGradient, retainGraph); }
+        finally { GraphTracer.Deactivate(tracer); }
+    }
+
+    static void Run(Tensor root, BackwardNode start, Tensor gradient, Tensor? userGradient, bool retainGraph)
+    {
         var deps = new Dictionary<BackwardNode, int>(ReferenceEqualityComparer.Instance);
         var stack = new Stack<BackwardNode>();
         stack.Push(start);

@@ -16,7 +16,9 @@ public partial class Tensor
     {
         ThrowIfDisposed();
         storage.AddRef();
-        return new Tensor(storage, shape, strides, offset, DType);
+        var y = new Tensor(storage, shape, strides, offset, DType);
+        if (GraphTracer.Current is { } tr) tr.Alias(this, y);
+        return y;
     }
 
     /// <summary>Sets <see cref="RequiresGrad"/> and returns this tensor (<c>tensor.requires_grad_()</c>).</summary>
@@ -38,6 +40,7 @@ public partial class Tensor
     internal void CheckInPlace(string op)
     {
         ThrowIfDisposed();
+        if (GraphTracer.Current is { } tr) tr.InPlace(this, op);
         if (Autograd.IsGradEnabled && requiresGrad)
             throw new InvalidOperationException($"{op}: a tensor that requires grad cannot be modified in place while grad mode is on (use Autograd.NoGrad())");
     }

@@ -77,8 +77,8 @@ internal interface IBackend
     /// <summary>Batched GEMM: a [..., M, K], b [..., K, N] with row-major or transposed last two dims and broadcast batch strides; c contiguous.</summary>
     void MatMul(TensorView a, TensorView b, TensorView c);
 
-    /// <summary>y = conv(x, w) (+ bias[o] when given, fused into the output pass).</summary>
-    void Conv2d(TensorView x, TensorView w, TensorView? bias, TensorView y, in Conv2dGeometry g);
+    /// <summary>y = conv(x, w) (+ bias[o] when given, and max(·, 0) when <paramref name="relu"/>, both fused into the output pass).</summary>
+    void Conv2d(TensorView x, TensorView w, TensorView? bias, TensorView y, in Conv2dGeometry g, bool relu = false);
     void Conv2dBackwardData(TensorView gy, TensorView w, TensorView gx, in Conv2dGeometry g);
     void Conv2dBackwardFilter(TensorView gy, TensorView x, TensorView gw, in Conv2dGeometry g);
 

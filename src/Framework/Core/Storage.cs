@@ -49,10 +49,13 @@ internal sealed unsafe class CpuStorage : Storage
 {
     internal readonly byte[] Array;
     internal readonly byte* Pointer;
+    /// <summary>The compiled plan's arena the buffer came from (and goes back to), or null for the process-wide pool.</summary>
+    readonly PlanArena? arena;
 
     internal CpuStorage(int byteLength) : base(Device.Cpu, byteLength)
     {
-        Array = CpuBufferPool.Rent(byteLength);
+        arena = PlanArena.Current;
+        Array = arena != null ? arena.Rent(byteLength) : CpuBufferPool.Rent(byteLength);
         Pointer = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Array));
     }
 
@@ -61,7 +64,11 @@ internal sealed unsafe class CpuStorage : Storage
 
     internal T* Ptr<T>(int elementOffset) where T : unmanaged => (T*)Pointer + elementOffset;
 
-    protected override void Free() => CpuBufferPool.Return(Array);
+    protected override void Free()
+    {
+        if (arena != null) arena.Return(Array);
+        else CpuBufferPool.Return(Array);
+    }
 }
 
 /// <summary>

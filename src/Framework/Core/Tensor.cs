@@ -51,7 +51,9 @@ public partial class Tensor : IDisposable
     {
         int n = ShapeUtil.NumEl(shape);
         var storage = NativeNet.Backend.For(device).Allocate(Math.Max(n, 1) * dtype.ElementSize());
-        return new Tensor(storage, shape, ShapeUtil.ContiguousStrides(shape), 0, dtype);
+        var t = new Tensor(storage, shape, ShapeUtil.ContiguousStrides(shape), 0, dtype);
+        if (GraphTracer.Current is { } tr) tr.Allocated(t);
+        return t;
     }
 
     /// <summary>Element type (<c>tensor.dtype</c>).</summary>

@@ -10,10 +10,23 @@ internal sealed class PlanStep
     internal required int[] Out;
     internal required int[] Implicit;
     internal int[] FreeAfter = [];
+    /// <summary>Set on a fused elementwise step: its program and the original steps.</summary>
+    internal FusedChain? Fused;
+    /// <summary>Pre-bound kernel (attributes parsed at compile time), or null for the general kernel.</summary>
+    internal FastKernel? Fast;
 }
 
 /// <summary>
-/// A graph compiled once for repeated execution (<see cref="Graph.Compile"/>; the analogue of a <c>tf.function</c>'s
+/// Optimizations <see cref="Graph.Compile(CompileOptions)"/> applies (ONNX Runtime's session options, in small). The
+/// defaults are what <see cref="Graph.Compile()"/> uses; switching one off is for measuring it.
+/// </summary>
+/// <param name="Fusion">Fuse chains of elementwise nodes into single passes over memory.</param>
+/// <param name="MemoryPlan">Reuse intermediate buffers: run fused steps in place when their input dies, and take buffers
+/// from a plan-owned arena that intermediates return to after their last use.</param>
+public sealed record CompileOptions(bool Fusion = true, bool MemoryPlan = true);
+
+/// <summary>
+/// A graph compiled once for repeated execution (<see cref="Graph.Compile()"/>; the analogue of a <c>tf.function</c>'s
 /// concrete function or an ONNX Runtime session). Compilation validates, orders nodes topologically, removes dead
 /// code, folds constant subgraphs (including shape arithmetic over static input shapes) and computes liveness so every
 /// intermediate tensor is disposed right after its last use. Gradients flow through a run when inputs or initializers
@@ -43,9 +56,10 @@ public sealed partial class CompiledGraph
     /// Compiles <paramref name="g"/>; initializers named in <paramref name="variables"/> are not constants of the plan but
     /// read from <paramref name="source"/> at every run (a module's parameters and buffers, which training updates).
     /// </summary>
-    internal CompiledGraph(Graph g, IReadOnlySet<string>? outer, IReadOnlySet<string>? variables, Func<string, Tensor>? source)
+    internal CompiledGraph(Graph g, IReadOnlySet<string>? outer, IReadOnlySet<string>? variables, Func<string, Tensor>? source, CompileOptions? options = null)
     {
         graph = g;
+        Options = options ?? new CompileOptions();
         outerScope = outer;
         isSubgraph = outer != null;
         variableSource = source;
@@ -94,6 +108,11 @@ public sealed partial class CompiledGraph
 
     internal bool TrySlot(string name, out int slot) => slotOf.TryGetValue(name, out slot);
 
+    /// <summary>The optimizations this plan was compiled with.</summary>
+    public CompileOptions Options { get; }
+
+    bool FusionEnabled => Options.Fusion;
+
     /// <summary>The graph this plan was compiled from.</summary>
     public Graph Graph => graph;
 
@@ -122,7 +141,8 @@ public sealed partial class CompiledGraph
     public static long MaxLoopIterations { get; set; } = 1L << 20;
 
     /// <summary>The compile passes, in order.</summary>
-    public static IReadOnlyList<string> PassNames { get; } = ["DeadCodeElimination", "ConstantFolding", "DeadCodeElimination", "Liveness"];
+    public static IReadOnlyList<string> PassNames { get; } =
+        ["DeadCodeElimination", "ConstantFolding", "DeadCodeElimination", "ElementwiseFusion", "Liveness", "MemoryPlan"];
 
     /// <summary>Runs a one-output graph (<c>plan(x)</c>).</summary>
     public Tensor Call(params Tensor[] inputs)
@@ -177,8 +197,44 @@ public sealed partial class CompiledGraph
         }
     }
 
+    PlanArena? arena = new();
+
+    /// <summary>Bytes held by the plan's buffer arena (intermediates and scratch space reused across runs; see <see cref="CompileOptions"/>).</summary>
+    public long ArenaBytes => arenaStats?.Bytes ?? 0;
+
+    /// <summary>Arena requests that needed a new buffer and those served by reuse, over all runs.</summary>
+    internal (long Allocations, long Reuses, long RequestedBytes) ArenaCounts =>
+        arenaStats is { } a ? (a.Allocations, a.Reuses, a.RequestedBytes) : (0, 0, 0);
+
+    PlanArena? arenaStats;
+
+    /// <summary>Drops the arena's free buffers (the next run starts a new arena), like releasing a session's arena.</summary>
+    public void ReleaseMemory()
+    {
+        var a = Interlocked.Exchange(ref arena, new PlanArena());
+        a?.Release();
+    }
+
     /// <summary>Runs the plan: values may be tensors, sequences or null (absent optionals).</summary>
     internal object?[] RunValues(object?[] inputs, ExecutionFrame? outer)
+    {
+        // One run at a time owns the arena; a concurrent run (or a subgraph inside a run) allocates as usual.
+        PlanArena? mine = Options.MemoryPlan && outer == null && PlanArena.Current == null ? Interlocked.Exchange(ref arena, null) : null;
+        if (mine == null) return RunValuesCore(inputs, outer);
+        arenaStats = mine;
+        var prev = PlanArena.Enter(mine);
+        try
+        {
+            return RunValuesCore(inputs, outer);
+        }
+        finally
+        {
+            PlanArena.Exit(prev);
+            Interlocked.CompareExchange(ref arena, mine, null);
+        }
+    }
+
+    object?[] RunValuesCore(object?[] inputs, ExecutionFrame? outer)
     {
         if (inputs.Length != inputSlots.Length)
             throw new ArgumentException($"graph '{graph.Name}' takes {inputSlots.Length} input(s), got {inputs.Length}");
@@ -210,6 +266,18 @@ public sealed partial class CompiledGraph
 
     void Execute(PlanStep step, object?[] slots, bool[] owned, ExecutionFrame frame)
     {
+        if (step.Fused != null)
+        {
+            if (!TryRunFused(step, slots, owned))
+                foreach (var part in step.Fused.Parts) Execute(part, slots, owned, frame);
+            Free(step.FreeAfter, slots, owned);
+            return;
+        }
+        if (step.Fast != null && RunFast(step, slots, owned))
+        {
+            Free(step.FreeAfter, slots, owned);
+            return;
+        }
         var ins = new object?[step.In.Length];
         for (int k = 0; k < ins.Length; k++) ins[k] = step.In[k] < 0 ? null : slots[step.In[k]];
         var outs = Invoke(step, ins, frame);
@@ -227,7 +295,38 @@ public sealed partial class CompiledGraph
             slots[s] = v;
             owned[s] = true;
         }
-        foreach (var s in step.FreeAfter)
+        Free(step.FreeAfter, slots, owned);
+    }
+
+    /// <summary>Runs a pre-bound kernel; false when it declines the inputs (the general kernel runs instead).</summary>
+    static bool RunFast(PlanStep step, object?[] slots, bool[] owned)
+    {
+        var ins = new Tensor?[step.In.Length];
+        for (int k = 0; k < ins.Length; k++)
+        {
+            if (step.In[k] < 0) continue;
+            if (slots[step.In[k]] is not Tensor t) return false;
+            ins[k] = t;
+        }
+        Tensor? y;
+        try
+        {
+            y = step.Fast!(ins);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException or ArithmeticException)
+        {
+            throw new GraphExecutionException(step.Node.OpType, step.Node.Name, e.Message, e);
+        }
+        if (y == null) return false;
+        if (Array.IndexOf(ins, y) >= 0) y = y.Reshape(y.Shape.ToArray());
+        slots[step.Out[0]] = y;
+        owned[step.Out[0]] = true;
+        return true;
+    }
+
+    static void Free(int[] freeAfter, object?[] slots, bool[] owned)
+    {
+        foreach (var s in freeAfter)
         {
             if (owned[s] && slots[s] is Tensor t) t.Dispose();
             slots[s] = null;

@@ -3,7 +3,7 @@ namespace NativeNet;
 /// <summary>
 /// A static computation graph (the IR behind ONNX import/export and graph execution): nodes in topological order,
 /// typed values with possibly symbolic shapes, initializers (constant tensors such as weights), graph inputs and outputs
-/// and the opset versions the node semantics follow. <see cref="Compile"/> turns it into an executable plan.
+/// and the opset versions the node semantics follow. <see cref="Compile()"/> turns it into an executable plan.
 /// (TensorFlow's <c>tf.Graph</c>, <c>torch.fx.Graph</c>, ONNX's <c>GraphProto</c>.)
 /// </summary>
 public sealed partial class Graph
@@ -28,6 +28,12 @@ public sealed partial class Graph
 
     /// <summary>Known dtype/shape of intermediate values (ONNX <c>value_info</c>); optional.</summary>
     public Dictionary<string, GraphValue> ValueInfo { get; } = new();
+
+    /// <summary>
+    /// Initializers that are live module state (a traced model's parameters and buffers): compiled plans read them at
+    /// every run and never fold them, so training and <c>LoadStateDict</c> stay visible.
+    /// </summary>
+    internal HashSet<string> LiveInitializers { get; } = new();
 
     /// <summary>Nodes an importer could not represent fully (e.g. a string-valued Constant), with the reason.</summary>
     internal Dictionary<GraphNode, string> ImportIssues { get; } = new(ReferenceEqualityComparer.Instance);
@@ -54,7 +60,11 @@ public sealed partial class Graph
     public long ParameterCount => Initializers.Values.Sum(t => (long)t.NumEl);
 
     /// <summary>Compiles the graph into an executable plan (validation, dead-code removal, constant folding, liveness).</summary>
-    public CompiledGraph Compile() => new(this);
+    public CompiledGraph Compile() => Compile(new CompileOptions());
+
+    /// <summary>Compiles with explicit <paramref name="options"/> (e.g. fusion off, to measure it).</summary>
+    public CompiledGraph Compile(CompileOptions options) =>
+        new(this, null, LiveInitializers.Count > 0 ? LiveInitializers : null, name => Initializers[name], options);
 
     /// <summary>
     /// Checks the graph and sorts its nodes topologically (stable: already-ordered graphs keep their order).

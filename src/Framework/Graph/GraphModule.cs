@@ -42,6 +42,9 @@ public class GraphModule : Module
         return (Tensor?)GetParameter(key) ?? GetBuffer(key) ?? throw new InvalidOperationException($"GraphModule: parameter '{key}' was removed");
     }
 
+    /// <summary>The current value of an initializer (its parameter or buffer), for export.</summary>
+    internal Tensor CurrentInitializer(string initializer) => Lookup(initializer);
+
     static HashSet<string> BatchNormStatistics(Graph g)
     {
         var r = new HashSet<string>();

@@ -13,6 +13,13 @@ public sealed partial class CompiledGraph
         RemovedNodeCount += EliminateDeadCode();
         FoldConstants();
         RemovedNodeCount += EliminateDeadCode();
+        foreach (var st in steps)
+            st.Fast = FastKernels.Bind(st.Node, st.Opset, k => k < st.In.Length && st.In[k] >= 0 ? constants[st.In[k]] as Tensor : null);
+        if (!isSubgraph)
+        {
+            FuseConvRelu();
+            FuseElementwise();
+        }
         ComputeLiveness();
     }
 

@@ -56,6 +56,12 @@ public sealed class GraphValue
     /// <summary>Tensor, sequence or optional.</summary>
     public GraphValueKind Kind { get; set; }
 
+    /// <summary>
+    /// The type exactly as an imported file declared it (an ONNX TypeProto, kept by the importer so an export writes it back
+    /// unchanged, e.g. an int8 input NativeNet feeds as int32); null for values made in NativeNet.
+    /// </summary>
+    internal object? DeclaredType { get; set; }
+
     /// <summary>The declared type when NativeNet cannot represent it (e.g. "float16", "string", "map"), else null.</summary>
     public string? ForeignType { get; set; }
 

@@ -47,11 +47,22 @@ public static partial class F
             throw new DTypeMismatchException("Linear", $"input is {input.DType.Name()} but weight is {weight.DType.Name()}; cast one with To()");
         if (bias != null && (bias.Dim != 1 || bias.Shape[0] != weight.Shape[0]))
             throw new ShapeMismatchException("Linear", $"bias must be [{weight.Shape[0]}], got {ShapeUtil.Format(bias.Shape.ToArray())}");
+        var tr = GraphTracer.Current;
+        int mark = tr?.Mark ?? 0;
         using var wt = weight.T;
-        if (bias == null) return input.MatMul(wt);
-        // The product is an intermediate: disposing it returns its buffer early (the graph keeps what it needs).
-        using var y = input.MatMul(wt);
-        return y.Add(bias);
+        Tensor r;
+        if (bias == null) r = input.MatMul(wt);
+        else
+        {
+            // The product is an intermediate: disposing it returns its buffer early (the graph keeps what it needs).
+            using var y = input.MatMul(wt);
+            r = y.Add(bias);
+        }
+        // A 2-D linear layer is ONNX Gemm(x, W, b, transB=1), as torch.onnx exports nn.Linear.
+        if (tr != null && input.Dim == 2)
+            tr.Collapse(mark, "Gemm", bias == null ? [tr.Name(input), tr.Name(weight)] : [tr.Name(input), tr.Name(weight), tr.Name(bias)], r,
+                new AttributeBag().Set("transB", 1L));
+        return r;
     }
 
     /// <summary>2-D convolution of an NCHW input with an OIHW weight (<c>F.conv2d</c>).</summary>
@@ -97,11 +108,16 @@ public static partial class F
         if (!training || p == 0) return input;
         if (!input.DType.IsFloatingPoint()) throw new DTypeMismatchException("Dropout", $"needs a floating-point input, got {input.DType.Name()}");
         if (p == 1) return input.Mul(0.0);
+        var tr = GraphTracer.Current;
+        int mark = tr?.Mark ?? 0;
         using var r = Tensor.Rand(input.Shape.ToArray(), 0, 1, input.DType, input.Device);
         using var keep = r.Lt(1 - p);
         using var keepF = keep.To(input.DType);
         using var mask = keepF.Mul(1 / (1 - p));
-        return input.Mul(mask);
+        var y = input.Mul(mask);
+        // Traced: ONNX Dropout in training mode (a fresh mask per run), not the mask drawn while tracing.
+        tr?.Collapse(mark, "Dropout", [tr.Name(input), tr.Scalar(p, input.DType), tr.Scalar(1, DType.Bool)], y);
+        return y;
     }
 
     /// <summary>
@@ -149,6 +165,8 @@ public static partial class F
         }
 
         // Eval: fold the running stats and the affine into one per-channel scale and shift.
+        var tr = GraphTracer.Current;
+        int mark = tr?.Mark ?? 0;
         using var rv = runningVar.Reshape(bshape);
         using var rm = runningMean.Reshape(bshape);
         using var rvEps = rv.Add(eps);
@@ -170,6 +188,7 @@ public static partial class F
         }
         using var xs = input.Mul(scale);
         var result = xs.Add(shift);
+        tr?.BatchNorm(mark, input, runningMean, runningVar, weight, bias, eps, result);
         if (!ReferenceEquals(scale, scale0)) scale.Dispose();
         shift.Dispose();
         return result;

@@ -36,6 +36,7 @@ public partial class Tensor
     {
         var t = Empty((int[])shape.Clone(), dtype, device ?? Device.Default);
         t.Backend.Fill(t.View, value);
+        if (GraphTracer.Current is { } tr) tr.Constant(t);
         if (requiresGrad) t.RequiresGrad = true;
         return t;
     }
@@ -148,6 +149,8 @@ public partial class Tensor
         var t = Empty((int[])shape.Clone(), dtype, device ?? Device.Default);
         var (s, off) = NextRandom(t.NumEl);
         t.Backend.Random(t.View, normal, a, b, s, off);
+        // Traced random draws are constants of the graph, as in torch.jit.trace (F.Dropout records ONNX Dropout instead).
+        if (GraphTracer.Current is { } tr) tr.Constant(t);
         return t;
     }
 
@@ -176,6 +179,7 @@ public partial class Tensor
         var t = Empty(shp, dt, device ?? Device.Default);
         if (t.storage is CpuStorage cpu) MemoryMarshal.AsBytes(data).CopyTo(cpu.Array);
         else t.Backend.CopyFromHost(MemoryMarshal.AsBytes(data), t.View);
+        if (GraphTracer.Current is { } tr) tr.Constant(t);
         if (requiresGrad) t.RequiresGrad = true;
         return t;
     }

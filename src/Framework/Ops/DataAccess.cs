@@ -70,6 +70,7 @@ public partial class Tensor
     {
         ThrowIfDisposed();
         var y = device == Device ? CopySameDevice(dtype) : CopyAcross(dtype, device);
+        if (GraphTracer.Current is { } tr) tr.Copy(this, y);
         if (Autograd.Needs(this) && dtype.IsFloatingPoint())
         {
             var (from, fromDevice) = (DType, Device);

@@ -35,6 +35,7 @@ public partial class Tensor
         a.Backend.Binary(op, av, bv, y.View);
         DisposeIfTemp(ac, a);
         DisposeIfTemp(bc, b);
+        if (GraphTracer.Current is { } tr) tr.Binary(name, a, b, y, dt);
         return y;
     }
 
@@ -48,6 +49,7 @@ public partial class Tensor
         var y = Empty(x.shape, dt, x.Device);
         x.Backend.BinaryScalar(op, xc.View, s, scalarFirst, y.View);
         if (!ReferenceEquals(xc, x)) xc.Dispose();
+        if (GraphTracer.Current is { } tr) tr.ScalarOp(name, x, s, scalarFirst, y, dt);
         return y;
     }
 
@@ -58,6 +60,7 @@ public partial class Tensor
         var y = Empty(shape, DType, Device);
         Backend.Unary(op, xc.View, y.View);
         DisposeIfTemp(xc, this);
+        if (GraphTracer.Current is { } tr) tr.Unary(op, this, y);
         return y;
     }
 
@@ -329,6 +332,7 @@ public partial class Tensor
             r.View);
         DisposeIfTemp(xc, x);
         DisposeIfTemp(yc, y);
+        if (GraphTracer.Current is { } tr) tr.Where(condition, x, y, dt, r);
         if (Autograd.Needs(x, y))
         {
             int[] sx = x.shape, sy = y.shape;

@@ -74,15 +74,16 @@ public partial class Tensor
             {
                 case TensorIndex.Kind.Int:
                     int n = cur.shape[d];
-                    next = cur.Select(d, ix.IntIndex.IsFromEnd ? n - ix.IntIndex.Value : ix.IntIndex.Value);
+                    next = cur.Select(d, ix.IntIndex.IsFromEnd ? (ix.IntIndex.Value == 0 ? n : -ix.IntIndex.Value) : ix.IntIndex.Value);
                     break;
                 case TensorIndex.Kind.Range:
                     // NumPy/PyTorch slicing clamps out-of-range bounds (x[:, 1:10] of a 4-wide tensor is x[:, 1:4]);
                     // Range.GetOffsetAndLength would throw an ArgumentOutOfRangeException naming no op.
-                    int size = cur.shape[d];
-                    int start = Math.Clamp(ix.RangeIndex.Start.IsFromEnd ? size - ix.RangeIndex.Start.Value : ix.RangeIndex.Start.Value, 0, size);
-                    int end = Math.Clamp(ix.RangeIndex.End.IsFromEnd ? size - ix.RangeIndex.End.Value : ix.RangeIndex.End.Value, 0, size);
-                    next = cur.Slice(d, start, Math.Max(start, end));
+                    // Slice clamps like Python; bounds from the end stay negative (and ^0 open) so a trace keeps them relative.
+                    var r = ix.RangeIndex;
+                    int? start = r.Start.IsFromEnd ? (r.Start.Value == 0 ? int.MaxValue : -r.Start.Value) : r.Start.Value;
+                    int? end = r.End.IsFromEnd ? (r.End.Value == 0 ? null : -r.End.Value) : r.End.Value;
+                    next = cur.Slice(d, start, end);
                     d++;
                     break;
                 case TensorIndex.Kind.Tensor:
@@ -126,6 +127,12 @@ public partial class Tensor
         var y = Empty(ns, DType, Device);
         Backend.IndexSelect(x.View, outer, shape[d], inner, idx.View, y.View);
         DisposeIfTemp(x, this);
+        if (GraphTracer.Current is { } tr)
+        {
+            // ONNX Gather drops the axis for a 0-D index; index_select keeps it.
+            string ix = index.Dim == 0 ? tr.Intermediate("Reshape", [tr.Name(index), tr.Ints(1)]) : tr.Name(index);
+            tr.Node("Gather", [tr.Name(this), ix], y, new AttributeBag().Set("axis", (long)d));
+        }
         if (Autograd.Needs(this))
         {
             int[] from = shape;
@@ -159,6 +166,7 @@ public partial class Tensor
         var y = Empty(index.shape, DType, Device);
         Backend.Gather(x.View, d, idx.View, y.View);
         DisposeIfTemp(x, this);
+        if (GraphTracer.Current is { } tr) tr.Node("GatherElements", [tr.Name(this), tr.Name(index)], y, new AttributeBag().Set("axis", (long)d));
         if (Autograd.Needs(this))
         {
             int[] from = shape;
@@ -192,10 +200,18 @@ public partial class Tensor
             if (i != d && index.shape[i] > shape[i])
                 throw new ShapeMismatchException("ScatterElements", $"index shape {ShapeUtil.Format(index.shape)} exceeds self shape {ShapeUtil.Format(shape)} at dimension {i}");
         Tensor y;
+        var tr = GraphTracer.Current;
+        int mark = tr?.Mark ?? 0;
         using (Autograd.NoGrad()) y = Clone();
         using var idx = index.To(DType.Int64).Contiguous().Clone();
         using var src = source.CastIfNeeded(DType).Contiguous().Clone();
         Backend.ScatterAdd(y.View, d, idx.View, src.View);
+        if (tr != null)
+        {
+            tr.Drop(mark);
+            tr.Node("ScatterElements", [tr.Name(this), tr.Name(index), tr.As(source, DType)], y,
+                new AttributeBag().Set("axis", (long)d).Set("reduction", "add"));
+        }
         if (Autograd.Needs(this, source))
         {
             var saved = idx.Alias();

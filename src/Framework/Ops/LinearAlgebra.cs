@@ -9,6 +9,16 @@ public partial class Tensor
     /// </summary>
     public Tensor MatMul(Tensor other)
     {
+        var tr = GraphTracer.Current;
+        if (tr == null) return MatMulImpl(other);
+        int mark = tr.Mark;
+        var y = MatMulImpl(other);
+        tr.Collapse(mark, "MatMul", [tr.Name(this), tr.Name(other)], y);
+        return y;
+    }
+
+    Tensor MatMulImpl(Tensor other)
+    {
         ThrowIfDisposed();
         other.ThrowIfDisposed();
         CheckSameDevice("MatMul", this, other);

@@ -17,8 +17,19 @@ public partial class Tensor
     /// <paramref name="stride"/>, <paramref name="padding"/> and <paramref name="dilation"/> take one value or (h, w).
     /// </summary>
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, int[]? stride = null, int[]? padding = null,
-        int[]? dilation = null, int groups = 1)
+        int[]? dilation = null, int groups = 1) => Conv2dCore(input, weight, bias, stride, padding, dilation, groups, relu: false);
+
+    /// <summary>
+    /// Conv2d, optionally followed by ReLU in the kernel's output pass (a compiled graph's Conv+Relu fusion). The fused
+    /// form records no backward, so it is used only when no gradient is needed; otherwise ReLU runs as its own op.
+    /// </summary>
+    internal static Tensor Conv2dCore(Tensor input, Tensor weight, Tensor? bias, int[]? stride, int[]? padding, int[]? dilation, int groups, bool relu)
     {
+        if (relu && (Autograd.Needs(input, weight) || (bias != null && Autograd.Needs(bias)) || GraphTracer.Current != null))
+        {
+            using var conv = Conv2dCore(input, weight, bias, stride, padding, dilation, groups, relu: false);
+            return conv.Relu();
+        }
         const string op = "Conv";
         input.ThrowIfDisposed();
         weight.ThrowIfDisposed();
@@ -55,7 +66,8 @@ public partial class Tensor
         var wt = weight.Contiguous();
         var y = Empty([n, o, oh, ow], input.DType, input.Device);
         var bc = bias?.Contiguous();
-        input.Backend.Conv2d(x.View, wt.View, bc?.View, y.View, g);
+        input.Backend.Conv2d(x.View, wt.View, bc?.View, y.View, g, relu);
+        GraphTracer.Current?.Conv(input, weight, bias, g, y);
         if (bc != null) DisposeIfTemp(bc, bias!);
         DisposeIfTemp(x, input);
         DisposeIfTemp(wt, weight);
@@ -124,6 +136,7 @@ public partial class Tensor
         var idx = Empty([g.N, g.C, g.OH, g.OW], DType.Int64, input.Device).Unown();
         input.Backend.MaxPool2d(x.View, y.View, idx.View, g);
         DisposeIfTemp(x, input);
+        GraphTracer.Current?.Pool(true, input, g, ceilMode, y);
         if (Autograd.Needs(input))
         {
             int[] from = input.shape;
@@ -149,6 +162,7 @@ public partial class Tensor
         var y = Empty([g.N, g.C, g.OH, g.OW], input.DType, input.Device);
         input.Backend.AvgPool2d(x.View, y.View, g);
         DisposeIfTemp(x, input);
+        GraphTracer.Current?.Pool(false, input, g, ceilMode, y);
         if (Autograd.Needs(input))
         {
             int[] from = input.shape;
@@ -179,6 +193,7 @@ public partial class Tensor
         var y = Empty(ns, input.DType, input.Device);
         input.Backend.AdaptiveAvgPool2d(x.View, y.View);
         DisposeIfTemp(x, input);
+        GraphTracer.Current?.AdaptiveAvgPool(input, oh, ow, y);
         if (Autograd.Needs(input))
         {
             int[] from = input.shape;
@@ -213,6 +228,7 @@ public partial class Tensor
         var y = Empty(shape, DType, Device);
         if (numel > 0) Backend.Softmax(x.View, outer, n, inner, log, y.View);
         DisposeIfTemp(x, this);
+        if (GraphTracer.Current is { } tr) tr.Node(op, [tr.Name(this)], y, new AttributeBag().Set("axis", (long)d));
         if (Autograd.Needs(this))
         {
             var ys = y.Alias();

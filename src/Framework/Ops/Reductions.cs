@@ -55,6 +55,7 @@ public partial class Tensor
         var y = Empty(outShape, outType, Device);
         Backend.Reduce(op, src.View, outer, red, inner, y.View);
         DisposeIfTemp(src, this);
+        GraphTracer.Current?.Reduce(op, this, dims, keepDim, y);
         return y;
     }
 
@@ -96,8 +97,16 @@ public partial class Tensor
         var d = NormalizeDims(dims, "ReduceMean");
         long count = 1;
         foreach (var i in d) count *= shape[i];
+        var tr = GraphTracer.Current;
+        int mark = tr?.Mark ?? 0;
         using var s = Sum(d, keepDim);
-        return s.Div(Math.Max(count, 1) == 0 ? double.NaN : count);
+        var y = s.Div(Math.Max(count, 1) == 0 ? double.NaN : count);
+        if (tr != null && shape.Length > 0)
+        {
+            tr.Drop(mark);
+            tr.Node("ReduceMean", [tr.Name(this)], y, new AttributeBag().Set("axes", d.Select(i => (long)i).ToArray()).Set("keepdims", keepDim ? 1L : 0L));
+        }
+        return y;
     }
 
     /// <summary>Largest element (<c>tensor.max()</c>); the gradient is split among ties.</summary>

@@ -76,6 +76,7 @@ public partial class Tensor
         var y = Empty(shape, DType, Device);
         Backend.Clamp(xc.View, lo, hi, y.View);
         DisposeIfTemp(xc, this);
+        if (GraphTracer.Current is { } tr) tr.Clip(this, lo, hi, y);
         if (Autograd.Needs(this))
         {
             var x = Alias();
@@ -109,19 +110,38 @@ public partial class Tensor
     public Tensor Silu() => Mul(Sigmoid());
 
     /// <summary>Leaky ReLU (<c>torch.nn.functional.leaky_relu</c>).</summary>
-    public Tensor LeakyRelu(double negativeSlope = 0.01) => Relu().Sub(Neg().Relu().Mul(negativeSlope));
+    public Tensor LeakyRelu(double negativeSlope = 0.01)
+    {
+        var tr = GraphTracer.Current;
+        int mark = tr?.Mark ?? 0;
+        var y = Relu().Sub(Neg().Relu().Mul(negativeSlope));
+        tr?.Collapse(mark, "LeakyRelu", [tr.Name(this)], y, new AttributeBag().Set("alpha", (float)negativeSlope));
+        return y;
+    }
 
     /// <summary>ELU (<c>torch.nn.functional.elu</c>).</summary>
-    public Tensor Elu(double alpha = 1.0) => Relu().Add(Neg().Relu().Neg().Expm1().Mul(alpha));
+    public Tensor Elu(double alpha = 1.0)
+    {
+        var tr = GraphTracer.Current;
+        int mark = tr?.Mark ?? 0;
+        var y = Relu().Add(Neg().Relu().Neg().Expm1().Mul(alpha));
+        tr?.Collapse(mark, "Elu", [tr.Name(this)], y, new AttributeBag().Set("alpha", (float)alpha));
+        return y;
+    }
 
     /// <summary>Softplus log(1 + exp(βx))/β, linear above the threshold (<c>torch.nn.functional.softplus</c>).</summary>
     public Tensor Softplus(double beta = 1.0, double threshold = 20.0)
     {
+        var tr = GraphTracer.Current;
+        int mark = tr?.Mark ?? 0;
         var bx = Mul(beta);
         // Stable: max(bx, 0) + log1p(exp(-|bx|)).
         var soft = bx.Relu().Add(bx.Abs().Neg().Exp().Log1p()).Div(beta);
         using var above = bx.Gt(threshold);
-        return Where(above, this, soft);
+        var y = Where(above, this, soft);
+        // ONNX Softplus is log(1 + e^x): the same function for beta 1 (the threshold only avoids overflow).
+        if (beta == 1) tr?.Collapse(mark, "Softplus", [tr.Name(this)], y);
+        return y;
     }
 
     /// <summary>Hard tanh, clamp to [min, max] (<c>torch.nn.functional.hardtanh</c>).</summary>

@@ -41,11 +41,18 @@ public partial class Tensor
     {
         ThrowIfDisposed();
         var s = InferShape(newShape, "Reshape");
-        if (s.AsSpan().SequenceEqual(shape)) return ViewOp(shape, strides, offset, "Reshape", g => g);
+        var tr = GraphTracer.Current;
+        if (s.AsSpan().SequenceEqual(shape))
+        {
+            var same = ViewOp(shape, strides, offset, "Reshape", g => g);
+            tr?.Alias(this, same);
+            return same;
+        }
         var src = Contiguous();
         int[] from = shape;
         var y = src.ViewOp(s, ShapeUtil.ContiguousStrides(s), src.offset, "Reshape", g => g.Reshape(from));
         DisposeIfTemp(src, this);
+        tr?.Reshape(this, newShape, y);
         return y;
     }
 
@@ -62,6 +69,7 @@ public partial class Tensor
     {
         if (shape.Length == 0) return Reshape(1);
         int s = ShapeUtil.NormalizeDim(startDim, shape.Length, "Flatten"), e = ShapeUtil.NormalizeDim(endDim, shape.Length, "Flatten");
+        var tr = GraphTracer.Current;
         if (s > e) throw new ArgumentException($"Flatten: startDim {startDim} comes after endDim {endDim}");
         var ns = new List<int>();
         for (int i = 0; i < s; i++) ns.Add(shape[i]);
@@ -69,7 +77,12 @@ public partial class Tensor
         for (int i = s; i <= e; i++) m *= shape[i];
         ns.Add(m);
         for (int i = e + 1; i < shape.Length; i++) ns.Add(shape[i]);
-        return Reshape(ns.ToArray());
+        if (tr == null) return Reshape(ns.ToArray());
+        int mark = tr.Mark;
+        var y = Reshape(ns.ToArray());
+        if (s == e) tr.Alias(this, y); // nothing merged: the same value
+        else tr.Flatten(mark, this, s, e, y);
+        return y;
     }
 
     /// <summary>Reorders dimensions (<c>tensor.permute</c>); a view.</summary>
@@ -91,7 +104,14 @@ public partial class Tensor
             st[i] = strides[d];
             inv[d] = i;
         }
-        return ViewOp(ns, st, offset, "Transpose", g => g.Permute(inv));
+        var y = ViewOp(ns, st, offset, "Transpose", g => g.Permute(inv));
+        if (GraphTracer.Current is { } tr)
+        {
+            var perm = new long[dims.Length];
+            for (int i = 0; i < perm.Length; i++) perm[i] = Array.IndexOf(inv, i);
+            tr.Node("Transpose", [tr.Name(this)], y, new AttributeBag().Set("perm", perm));
+        }
+        return y;
     }
 
     /// <summary>Swaps two dimensions (<c>tensor.transpose</c>); a view.</summary>
@@ -126,7 +146,13 @@ public partial class Tensor
         for (int i = 0; i < shape.Length; i++)
             if (!(shape[i] == 1 && (dim == null || i == d0))) keep.Add(i);
         int[] from = shape;
-        return ViewOp(keep.Select(i => shape[i]).ToArray(), keep.Select(i => strides[i]).ToArray(), offset, "Squeeze", g => g.Reshape(from));
+        var y = ViewOp(keep.Select(i => shape[i]).ToArray(), keep.Select(i => strides[i]).ToArray(), offset, "Squeeze", g => g.Reshape(from));
+        if (GraphTracer.Current is { } tr)
+        {
+            if (keep.Count == shape.Length) tr.Alias(this, y);
+            else tr.Node("Squeeze", [tr.Name(this), tr.Ints(Enumerable.Range(0, shape.Length).Where(i => !keep.Contains(i)).Select(i => (long)i).ToArray())], y);
+        }
+        return y;
     }
 
     /// <summary>Inserts a size-1 dimension at <paramref name="dim"/> (<c>tensor.unsqueeze</c>).</summary>
@@ -139,7 +165,9 @@ public partial class Tensor
         ns.Insert(d, 1);
         st.Insert(d, d < strides.Length ? strides[d] * shape[d] : 1);
         int[] from = shape;
-        return ViewOp(ns.ToArray(), st.ToArray(), offset, "Unsqueeze", g => g.Reshape(from));
+        var y = ViewOp(ns.ToArray(), st.ToArray(), offset, "Unsqueeze", g => g.Reshape(from));
+        if (GraphTracer.Current is { } tr) tr.Node("Unsqueeze", [tr.Name(this), tr.Ints(d)], y);
+        return y;
     }
 
     /// <summary>Broadcasts size-1 dims to <paramref name="newShape"/> without copying; -1 keeps a size (<c>tensor.expand</c>).</summary>
@@ -160,7 +188,13 @@ public partial class Tensor
                 throw new ShapeMismatchException("Expand", $"cannot expand shape {ShapeUtil.Format(shape)} to {ShapeUtil.Format(newShape)} (dimension {i})");
         }
         int[] from = shape;
-        return ViewOp(target, ShapeUtil.BroadcastStrides(shape, strides, target), offset, "Expand", g => g.SumTo(from));
+        var y = ViewOp(target, ShapeUtil.BroadcastStrides(shape, strides, target), offset, "Expand", g => g.SumTo(from));
+        if (GraphTracer.Current is { } tr)
+        {
+            if (target.AsSpan().SequenceEqual(shape)) tr.Alias(this, y);
+            else tr.Expand(this, target, y);
+        }
+        return y;
     }
 
     /// <summary>Alias of <see cref="Expand"/> (<c>torch.broadcast_to</c>).</summary>
@@ -181,7 +215,9 @@ public partial class Tensor
         ns[d] = len;
         st[d] = strides[d] * step;
         int[] from = shape;
-        return ViewOp(ns, st, offset + s * strides[d], "Slice", g => ScatterIntoView(from, g, t => t.Slice(d, s, e, step)));
+        var y = ViewOp(ns, st, offset + s * strides[d], "Slice", g => ScatterIntoView(from, g, t => t.Slice(d, s, e, step)));
+        GraphTracer.Current?.Slice(this, d, start, end, step, y);
+        return y;
     }
 
     /// <summary><paramref name="length"/> elements from <paramref name="start"/> along <paramref name="dim"/> (<c>tensor.narrow</c>).</summary>
@@ -201,12 +237,15 @@ public partial class Tensor
         int d = ShapeUtil.NormalizeDimOf(dim, shape, "Select");
         int n = shape[d];
         if (index < -n || index >= n) throw new IndexOutOfRangeException($"Select: index {index} is out of bounds for dimension {d} with size {n}");
+        long given = index; // a trace keeps an index from the end relative (x[^1] of a dynamic batch)
         if (index < 0) index += n;
         var ns = shape.Where((_, i) => i != d).ToArray();
         var st = strides.Where((_, i) => i != d).ToArray();
         int[] from = shape;
         int idx = index;
-        return ViewOp(ns, st, offset + index * strides[d], "Gather", g => ScatterIntoView(from, g, t => t.Select(d, idx)));
+        var y = ViewOp(ns, st, offset + index * strides[d], "Gather", g => ScatterIntoView(from, g, t => t.Select(d, idx)));
+        if (GraphTracer.Current is { } tr) tr.Node("Gather", [tr.Name(this), tr.ScalarInt(given)], y, new AttributeBag().Set("axis", (long)d));
+        return y;
     }
 
     /// <summary>Backward of a view: zeros of the input shape with the gradient copied into the same view.</summary>
@@ -250,6 +289,7 @@ public partial class Tensor
             first.Backend.Copy(t.View, dst);
             off += t.shape[d];
         }
+        GraphTracer.Current?.Concat(tensors, d, dt, y);
         var inputs = tensors.ToArray();
         if (Autograd.Needs(inputs))
         {

@@ -60,10 +60,14 @@ public static class OnnxConformance
 
     /// <summary>Runs cases in parallel (order of the result follows the input).</summary>
     public static IReadOnlyList<OnnxCaseResult> RunCases(IReadOnlyList<string> caseDirs, int maxParallelism = 0, double rtol = DefaultRtol, double atol = DefaultAtol)
+        => RunCases(caseDirs, maxParallelism, rtol, atol, null);
+
+    /// <summary>Runs cases, each graph passed through <paramref name="transform"/> (e.g. an export/re-import round trip) first.</summary>
+    internal static IReadOnlyList<OnnxCaseResult> RunCases(IReadOnlyList<string> caseDirs, int maxParallelism, double rtol, double atol, Func<Graph, string, Graph>? transform)
     {
         var results = new OnnxCaseResult[caseDirs.Count];
         var opts = new ParallelOptions { MaxDegreeOfParallelism = maxParallelism > 0 ? maxParallelism : Environment.ProcessorCount };
-        Parallel.For(0, caseDirs.Count, opts, i => results[i] = RunCase(caseDirs[i], rtol, atol));
+        Parallel.For(0, caseDirs.Count, opts, i => results[i] = RunCase(caseDirs[i], rtol, atol, transform));
         return results;
     }
 
@@ -75,7 +79,9 @@ public static class OnnxConformance
     }
 
     /// <summary>Runs one case directory.</summary>
-    public static OnnxCaseResult RunCase(string dir, double rtol = DefaultRtol, double atol = DefaultAtol)
+    public static OnnxCaseResult RunCase(string dir, double rtol = DefaultRtol, double atol = DefaultAtol) => RunCase(dir, rtol, atol, null);
+
+    internal static OnnxCaseResult RunCase(string dir, double rtol, double atol, Func<Graph, string, Graph>? transform)
     {
         var sw = Stopwatch.StartNew();
         string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir));
@@ -84,6 +90,7 @@ public static class OnnxConformance
         {
             using var scope = Tensor.Scope();
             var graph = Onnx.LoadGraph(Path.Combine(dir, "model.onnx"));
+            if (transform != null) graph = transform(graph, Path.Combine(dir, "model.onnx"));
             var plan = graph.Compile();
             var sets = System.IO.Directory.EnumerateDirectories(dir, "test_data_set_*").OrderBy(s => s, StringComparer.Ordinal).ToList();
             if (sets.Count == 0) return Done(OnnxCaseStatus.Fail, "no test_data_set_* folder");

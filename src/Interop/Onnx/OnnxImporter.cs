@@ -99,7 +99,7 @@ internal sealed class OnnxImporter
     GraphValue ToValue(P.ValueInfoProto vi)
     {
         if (vi.Name.Length == 0) throw new OnnxFormatException(file, "a graph input or output has no name");
-        var v = new GraphValue(vi.Name);
+        var v = new GraphValue(vi.Name) { DeclaredType = vi.Type };
         var type = vi.Type;
         if (type == null) return v;
         switch (type.ValueCase)

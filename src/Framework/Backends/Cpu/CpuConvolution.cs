@@ -16,10 +16,10 @@ internal sealed unsafe partial class CpuBackend
         return (int)Math.Clamp(ColBudgetBytes / Math.Max(perSample, 1), 1, Math.Max(g.N, 1));
     }
 
-    public void Conv2d(TensorView x, TensorView w, TensorView? bias, TensorView y, in Conv2dGeometry g)
+    public void Conv2d(TensorView x, TensorView w, TensorView? bias, TensorView y, in Conv2dGeometry g, bool relu = false)
     {
-        if (x.DType == DType.Float32) ConvForward<float>(P<float>(x), P<float>(w), bias is { } b ? P<float>(b) : null, P<float>(y), g);
-        else if (x.DType == DType.Float64) ConvForward<double>(P<double>(x), P<double>(w), bias is { } b ? P<double>(b) : null, P<double>(y), g);
+        if (x.DType == DType.Float32) ConvForward<float>(P<float>(x), P<float>(w), bias is { } b ? P<float>(b) : null, P<float>(y), g, relu);
+        else if (x.DType == DType.Float64) ConvForward<double>(P<double>(x), P<double>(w), bias is { } b ? P<double>(b) : null, P<double>(y), g, relu);
         else throw new DTypeMismatchException("Conv2d", $"needs a floating-point input, got {x.DType.Name()}");
     }
 
@@ -43,7 +43,7 @@ internal sealed unsafe partial class CpuBackend
             Gemm(ta, tb, m, n, k, 1.0, (double*)a, lda, (double*)b, ldb, (double)(object)beta, (double*)c, ldc);
     }
 
-    static void ConvForward<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g) where T : unmanaged, INumber<T>
+    static void ConvForward<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g, bool relu) where T : unmanaged, INumber<T>
     {
         int kk = g.KH * g.KW, p = g.OH * g.OW, cg = g.C / g.Groups, og = g.O / g.Groups;
         int chunk = BatchChunk(g, sizeof(T));
@@ -69,6 +69,8 @@ internal sealed unsafe partial class CpuBackend
                     var dst = new Span<T>(y + ((long)(n0 + n) * G.O + o) * p, p);
                     if (bias == null) src.CopyTo(dst);
                     else System.Numerics.Tensors.TensorPrimitives.Add(src, bias[o], dst);
+                    // A graph's Conv+Relu: the activation while the row is still in cache (no extra pass).
+                    if (relu) System.Numerics.Tensors.TensorPrimitives.Max(dst, T.Zero, dst);
                 }
             });
         }

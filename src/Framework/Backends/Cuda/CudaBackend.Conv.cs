@@ -127,13 +127,17 @@ internal sealed unsafe partial class CudaBackend
         if (!dtype.IsFloatingPoint()) throw new DTypeMismatchException(op, $"needs a floating-point input, got {dtype.Name()}");
     }
 
-    public void Conv2d(TensorView x, TensorView w, TensorView? bias, TensorView y, in Conv2dGeometry g)
+    public void Conv2d(TensorView x, TensorView w, TensorView? bias, TensorView y, in Conv2dGeometry g, bool relu = false)
     {
         ConvForwardNoBias(x, w, y, g);
-        if (bias is not { } b || y.NumEl == 0) return;
-        // y += bias[o], broadcast over N, OH, OW (one elementwise pass; cuDNN's fused bias needs the activation API).
-        var bv = new TensorView(b.Storage, y.Shape, [0, 1, 0, 0], b.Offset, b.DType);
-        Binary(BinaryOp.Add, y, bv, y);
+        if (y.NumEl == 0) return;
+        if (bias is { } b)
+        {
+            // y += bias[o], broadcast over N, OH, OW (one elementwise pass; cuDNN's fused bias needs the activation API).
+            var bv = new TensorView(b.Storage, y.Shape, [0, 1, 0, 0], b.Offset, b.DType);
+            Binary(BinaryOp.Add, y, bv, y);
+        }
+        if (relu) Unary(UnaryOp.Relu, y, y);
     }
 
     void ConvForwardNoBias(TensorView x, TensorView w, TensorView y, in Conv2dGeometry g)

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using NativeNet.Cli;
+using NativeNet.NN;
+using NativeNet.Optim;
+
+namespace NativeNet.Bench;
+
+/// <summary>
+/// Graph execution vs eager for the issue-2 CNN: inference at batch 1 and 64, and an Adam training step at batch 64.
+/// The two sides alternate repeat by repeat (the machine is shared), and the ratio is the median of per-repeat ratios.
+/// </summary>
+internal static class GraphBenchmarks
+{
+    internal static void Cnn(Action<string, double, string, string> report)
+    {
+        Tensor.ManualSeed(0);
+        var model = TrainCommand.BuildModel("cnn");
+        model.Eval();
+        var plan = Graph.Trace(model, Tensor.Randn(1, 1, 28, 28)).Compile();
+        foreach (int n in new[] { 1, 64 })
+        {
+            var x = Tensor.Randn(n, 1, 28, 28);
+            var (eager, graph, ratio) = Interleaved(
+                () => { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); model.Call(x); },
+                () => { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); plan.Call(x); },
+                repeats: 15, repeatSeconds: n == 1 ? 0.2 : 0.5);
+            report($"graph: CNN inference batch {n}, eager", eager * 1e3, "ms", "");
+            report($"graph: CNN inference batch {n}, compiled graph", graph * 1e3, "ms", "");
+            report($"graph: CNN inference batch {n}, eager/graph", ratio, "x", "> 1: graph faster");
+        }
+        // The memory plan (in-place steps + arena) on and off, back to back.
+        var noPlan = Graph.Trace(model, Tensor.Randn(1, 1, 28, 28)).Compile(new CompileOptions(MemoryPlan: false));
+        var x64 = Tensor.Randn(64, 1, 28, 28);
+        var (off, on, mr) = Interleaved(
+            () => { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); noPlan.Call(x64); },
+            () => { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); plan.Call(x64); },
+            repeats: 11, repeatSeconds: 0.5);
+        report("graph: CNN inference batch 64, memory plan off", off * 1e3, "ms", "");
+        report("graph: CNN inference batch 64, memory plan on", on * 1e3, "ms", $"off/on {mr:F3}x");
+        var fresh = Graph.Trace(model, Tensor.Randn(1, 1, 28, 28)).Compile();
+        for (int i = 0; i < 5; i++) { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); fresh.Call(x64); }
+        var (allocs, reuses, requested) = fresh.ArenaCounts;
+        report("graph: memory plan, bytes requested per run", requested / 5.0 / 1048576, "MiB", "what the ops ask for");
+        report("graph: memory plan, arena size", fresh.ArenaBytes / 1048576.0, "MiB", $"{allocs} buffers allocated in 5 runs, {reuses} requests reused");
+        model.Train();
+        var trainPlan = Graph.Trace(model, Tensor.Randn(1, 1, 28, 28)).Compile();
+        var opt = new Adam(model.Parameters(), lr: 1e-4);
+        var ce = new CrossEntropyLoss();
+        var xb = Tensor.Randn(64, 1, 28, 28);
+        var yb = Tensor.RandInt(0, 10, [64]);
+        var (te, tg, tr) = Interleaved(
+            () => Step(t => model.Call(t), xb, yb, ce, opt),
+            () => Step(t => trainPlan.Call(t), xb, yb, ce, opt),
+            repeats: 11, repeatSeconds: 0.6);
+        report("graph: CNN training step batch 64, eager", te * 1e3, "ms", "");
+        report("graph: CNN training step batch 64, compiled graph", tg * 1e3, "ms", "");
+        report("graph: CNN training step batch 64, eager/graph", tr, "x", ">= 1: graph no slower");
+    }
+
+    static void Step(Func<Tensor, Tensor> forward, Tensor x, Tensor y, CrossEntropyLoss ce, Optimizer opt)
+    {
+        using var scope = Tensor.Scope();
+        var loss = ce.Call(forward(x), y);
+        opt.ZeroGrad();
+        loss.Backward();
+        opt.Step();
+    }
+
+    /// <summary>Alternates a and b, one timed repeat each; returns both medians and the median of per-repeat ratios a/b.</summary>
+    internal static (double A, double B, double Ratio) Interleaved(Action a, Action b, int repeats, double repeatSeconds)
+    {
+        for (int i = 0; i < 3; i++) { a(); b(); }
+        int Calibrate(Action f)
+        {
+            var sw = Stopwatch.StartNew();
+            int calls = 0;
+            while (sw.Elapsed.TotalSeconds < repeatSeconds / 4) { f(); calls++; }
+            return Math.Max(1, (int)(calls * repeatSeconds / Math.Max(sw.Elapsed.TotalSeconds, 1e-9)));
+        }
+        int ka = Calibrate(a), kb = Calibrate(b);
+        double Time(Action f, int k)
+        {
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < k; i++) f();
+            return sw.Elapsed.TotalSeconds / k;
+        }
+        var ta = new double[repeats];
+        var tb = new double[repeats];
+        var ratios = new double[repeats];
+        for (int r = 0; r < repeats; r++)
+        {
+            ta[r] = Time(a, ka);
+            tb[r] = Time(b, kb);
+            ratios[r] = ta[r] / tb[r];
+        }
+        Array.Sort(ta);
+        Array.Sort(tb);
+        Array.Sort(ratios);
+        return (ta[repeats / 2], tb[repeats / 2], ratios[repeats / 2]);
+    }
+}
+internal static class GraphProf
+{
+    internal static void Run()
+    {
+        Tensor.ManualSeed(0);
+        var model = TrainCommand.BuildModel("cnn");
+        model.Eval();
+        using var _ = Autograd.NoGrad();
+        int nb = int.Parse(Environment.GetEnvironmentVariable("NB") ?? "64");
+        var x = Tensor.Randn(nb, 1, 28, 28);
+        var mods = model.Children().ToList();
+        var acts = new List<Tensor> { x };
+        foreach (var m in mods) acts.Add(m.Call(acts[^1]));
+        for (int i = 0; i < mods.Count; i++)
+        {
+            var m = mods[i]; var a = acts[i];
+            double t = Measure.MedianSecondsPerCall(() => { using var y = m.Call(a); }, repeats: 5, repeatSeconds: 0.2);
+            Console.WriteLine($"{i} {m.GetType().Name,-10} {t * 1e3,8:F3} ms  in {ShapeUtil.Format(a.Shape)}");
+        }
+        var r = acts[1];
+        double inplace = Measure.MedianSecondsPerCall(() => { Backend.For(Device.Cpu).Unary(UnaryOp.Relu, r.View, r.View); }, repeats: 5, repeatSeconds: 0.2);
+        Console.WriteLine($"relu in place on conv1 output {inplace * 1e3:F3} ms");
+    }
+}
