@@ -6,23 +6,26 @@
 #   bash tools/setup.sh               runtime + test dependencies (OpenBLAS, datasets, ONNX test data)
 #   bash tools/setup.sh --reference   also PyTorch/ONNX for tools/reference/ (regenerating fixtures)
 #   bash tools/setup.sh --cuda        also the CUDA toolkit (enables Debian contrib/non-free; ~5 GB)
+#   bash tools/setup.sh --nvrtc       only NVRTC + libcu++ headers (~17 MB, non-free): compile-checks the kernels without nvcc
 #   bash tools/setup.sh --dry-run     print what would be done, change nothing
 #
 # Other systems: see README.md ("Installing on other systems").
 set -euo pipefail
 
 usage() {
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 ORIG_ARGS="$*"
 WANT_CUDA=0
+WANT_NVRTC=0
 WANT_REFERENCE=0
 DRY_RUN=0
 VERBOSE=0
 for arg in "$@"; do
     case "$arg" in
         --cuda) WANT_CUDA=1 ;;
+        --nvrtc) WANT_NVRTC=1 ;;
         --reference) WANT_REFERENCE=1 ;;
         --dry-run|-n) DRY_RUN=1 ;;
         --verbose|-v) VERBOSE=1 ;;
@@ -51,6 +54,9 @@ if [[ $WANT_REFERENCE -eq 1 ]]; then
     REQUIRED+=(python3-numpy python3-torch python3-torchvision)
 fi
 CUDA_PACKAGES=(nvidia-cuda-toolkit nvidia-cuda-toolkit-gcc)
+if [[ $WANT_NVRTC -eq 1 && $WANT_CUDA -eq 0 ]]; then
+    CUDA_PACKAGES=(libnvrtc11.2 libcu++-dev)   # NVRTC (non-free) and the libcu++ headers the kernels use under NVRTC
+fi
 
 HAVE_DPKG=0
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
@@ -191,7 +197,7 @@ if [[ $HAVE_DPKG -eq 1 ]]; then
     mapfile -t MISSING < <(missing_of "${REQUIRED[@]}")
     mapfile -t MISSING_OPT < <(missing_of "${OPTIONAL[@]}")
     MISSING_CUDA=()
-    if [[ $WANT_CUDA -eq 1 ]]; then
+    if [[ $WANT_CUDA -eq 1 || $WANT_NVRTC -eq 1 ]]; then
         mapfile -t MISSING_CUDA < <(missing_of "${CUDA_PACKAGES[@]}")
     fi
     MISSING_TEXT="$(echo "${MISSING[*]} ${MISSING_CUDA[*]}" | xargs)"

@@ -9,12 +9,11 @@
 
 #include "nn_internal.h"
 
+#if !defined(__CUDACC_RTC__)  // NVRTC provides the math functions as builtins
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-
-#include <limits>
-#include <type_traits>
+#endif
 
 namespace nn {
 
@@ -43,6 +42,8 @@ NN_MATH1(m_fabs, fabsf, fabs)
 
 NN_HD float m_pow(float x, float y) { return powf(x, y); }
 NN_HD double m_pow(double x, double y) { return pow(x, y); }
+NN_HD float m_fmod(float x, float y) { return fmodf(x, y); }
+NN_HD double m_fmod(double x, double y) { return fmod(x, y); }
 
 #if defined(__CUDA_ARCH__)
 NN_HD float m_rsqrt(float x) { return rsqrtf(x); }
@@ -59,11 +60,11 @@ NN_HD bool is_nan(T x) {
 
 // Integer arithmetic wraps (two's complement) like PyTorch's, without the undefined
 // behaviour of signed overflow in C++: signed operands are computed as unsigned.
-template <typename T, bool = std::is_integral<T>::value> struct Arith {
+template <typename T, bool = nnstd::is_integral<T>::value> struct Arith {
     using U = T;
 };
 template <typename T> struct Arith<T, true> {
-    using U = typename std::make_unsigned<T>::type;
+    using U = typename nnstd::make_unsigned<T>::type;
 };
 template <typename T> NN_HD T w_add(T a, T b) {
     using U = typename Arith<T>::U;
@@ -76,7 +77,7 @@ template <typename T> NN_HD T w_sub(T a, T b) {
 template <typename T> NN_HD T w_mul(T a, T b) {
     using U = typename Arith<T>::U;
     // uint8/int32 would promote to (signed) int: multiply in a wide unsigned type instead.
-    using W = typename std::conditional<std::is_integral<T>::value && (sizeof(U) < sizeof(unsigned)), unsigned, U>::type;
+    using W = typename nnstd::conditional<nnstd::is_integral<T>::value && (sizeof(U) < sizeof(unsigned)), unsigned, U>::type;
     return static_cast<T>(static_cast<W>(static_cast<U>(a)) * static_cast<W>(static_cast<U>(b)));
 }
 template <typename T> NN_HD T w_neg(T a) { return w_sub(T(0), a); }
@@ -106,13 +107,16 @@ NN_HD I saturating_cast(F x) {
 template <typename T> struct OpNeg { NN_HD T operator()(T x) const { return w_neg(x); } };
 template <typename T> struct OpAbs {
     NN_HD T operator()(T x) const {
-        if constexpr (std::is_floating_point<T>::value) return m_fabs(x);
-        else if constexpr (std::is_unsigned<T>::value) return x;
+        if constexpr (nnstd::is_floating_point<T>::value) return m_fabs(x);
+        else if constexpr (nnstd::is_unsigned<T>::value) return x;
         else return x < 0 ? w_neg(x) : x;
     }
 };
 template <typename T> struct OpSign {
-    NN_HD T operator()(T x) const { return static_cast<T>((T(0) < x) - (x < T(0))); }  // sign(NaN) = 0
+    NN_HD T operator()(T x) const {
+        if constexpr (nnstd::is_unsigned<T>::value) return static_cast<T>(x != T(0));
+        else return static_cast<T>((T(0) < x) - (x < T(0)));  // sign(NaN) = 0
+    }
 };
 template <typename T> struct OpSquare { NN_HD T operator()(T x) const { return w_mul(x, x); } };
 template <typename T> struct OpReciprocal { NN_HD T operator()(T x) const { return T(1) / x; } };
@@ -157,7 +161,7 @@ template <typename T> struct OpLogicalNot { NN_HD uint8_t operator()(T x) const 
 template <typename T> struct OpIsNan { NN_HD uint8_t operator()(T x) const { return is_nan(x) ? 1 : 0; } };
 template <typename T> struct OpIsInf {
     NN_HD uint8_t operator()(T x) const {
-        if constexpr (std::is_floating_point<T>::value) return (!is_nan(x) && is_nan(x - x)) ? 1 : 0;  // inf - inf = NaN
+        if constexpr (nnstd::is_floating_point<T>::value) return (!is_nan(x) && is_nan(x - x)) ? 1 : 0;  // inf - inf = NaN
         else return 0;
     }
 };
@@ -205,7 +209,45 @@ template <typename T> struct OpAdd { NN_HD T operator()(T a, T b) const { return
 template <typename T> struct OpSub { NN_HD T operator()(T a, T b) const { return w_sub(a, b); } };
 template <typename T> struct OpMul { NN_HD T operator()(T a, T b) const { return w_mul(a, b); } };
 template <typename T> struct OpDiv { NN_HD T operator()(T a, T b) const { return a / b; } };
-template <typename T> struct OpPow { NN_HD T operator()(T a, T b) const { return m_pow(a, b); } };
+template <typename T> struct OpPow {
+    NN_HD T operator()(T a, T b) const {
+        if constexpr (nnstd::is_floating_point<T>::value) {
+            return m_pow(a, b);
+        } else {
+            // Exact integer power by squaring (wrapping); negative exponents are rejected by callers.
+            if constexpr (nnstd::is_signed<T>::value) {
+                if (b < T(0)) return T(0);
+            }
+            T r = T(1), x = a;
+            for (T e = b; e != T(0); e = static_cast<T>(e >> 1)) {
+                if (e & T(1)) r = w_mul(r, x);
+                x = w_mul(x, x);
+            }
+            return r;
+        }
+    }
+};
+// Python's remainder: the result takes the divisor's sign. Integer x % 0 gives 0 (and
+// MIN % -1 gives 0) instead of trapping.
+template <typename T> struct OpRemainder {
+    NN_HD T operator()(T a, T b) const {
+        if constexpr (nnstd::is_floating_point<T>::value) {
+            T r = m_fmod(a, b);
+            return (r != T(0) && ((r < T(0)) != (b < T(0)))) ? r + b : r;
+        } else {
+            if (b == T(0)) return T(0);
+            if constexpr (nnstd::is_signed<T>::value) {
+                if (b == T(-1)) return T(0);
+            }
+            T r = static_cast<T>(a % b);
+            if constexpr (nnstd::is_signed<T>::value) {
+                if (r != T(0) && ((r < T(0)) != (b < T(0)))) r = w_add(r, b);
+            }
+            return r;
+        }
+    }
+};
+template <typename T> struct OpReluGrad { NN_HD T operator()(T g, T x) const { return x > T(0) ? g : T(0); } };
 template <typename T> struct OpMaximum {
     NN_HD T operator()(T a, T b) const {
         if (is_nan(a)) return a;
@@ -239,8 +281,8 @@ template <typename TOut, bool ToBool, typename TIn>
 NN_HD TOut convert(TIn x) {
     if constexpr (ToBool) {
         return static_cast<TOut>(x != TIn(0) ? 1 : 0);
-    } else if constexpr (std::is_floating_point<TIn>::value && std::is_integral<TOut>::value) {
-        if constexpr (std::is_same<TOut, int32_t>::value) return saturating_cast<int32_t>(x);
+    } else if constexpr (nnstd::is_floating_point<TIn>::value && nnstd::is_integral<TOut>::value) {
+        if constexpr (nnstd::is_same<TOut, int32_t>::value) return saturating_cast<int32_t>(x);
         else return static_cast<TOut>(saturating_cast<int64_t>(x));
     } else {
         return static_cast<TOut>(x);
@@ -276,6 +318,17 @@ template <typename TOut, bool ToBool, typename TIn> struct CastBody {
     }
 };
 
+template <typename T> struct WhereBody {
+    T* out;
+    const uint8_t* cond;
+    const T* a;
+    const T* b;
+    template <typename IndexT> NN_HD void operator()(const IndexT* off) const {
+        out[off[0]] = cond[off[1]] != 0 ? a[off[2]] : b[off[3]];
+    }
+};
+
+#if !defined(__CUDACC_RTC__)  // host-side validation and dispatch (NVRTC compiles only the device code above)
 // ------------------------------------------------------------------ dispatch helpers
 // Calls fn(T{}) with T the C++ type of the dtype (Bool -> uint8_t).
 template <typename Fn>
@@ -361,6 +414,8 @@ inline const char* binary_op_name(int op) {
         case NN_BINARY_POW: return "pow";
         case NN_BINARY_MAXIMUM: return "maximum";
         case NN_BINARY_MINIMUM: return "minimum";
+        case NN_BINARY_REMAINDER: return "remainder";
+        case NN_BINARY_RELU_GRAD: return "relu_grad";
         case NN_BINARY_EQ: return "eq";
         case NN_BINARY_NE: return "ne";
         case NN_BINARY_LT: return "lt";
@@ -377,8 +432,8 @@ inline const char* binary_op_name(int op) {
 // An integer scalar for an integer tensor: must be integral and in range.
 template <typename T>
 nn_status integral_scalar(const char* fn, double v, T* out) {
-    const double lo = static_cast<double>(std::numeric_limits<T>::lowest());
-    const double hi = static_cast<double>(std::numeric_limits<T>::max());
+    const double lo = static_cast<double>(nnstd::numeric_limits<T>::lowest());
+    const double hi = static_cast<double>(nnstd::numeric_limits<T>::max());
     if (!(v == floor(v)) || v < lo || v > hi)
         return set_error(NN_ERROR_INVALID_VALUE,
                          "%s: scalar %.17g is not an integer in range for this integer tensor; cast to a float dtype first",
@@ -422,7 +477,7 @@ nn_status cast_impl(Exec& ex, const nn_tensor_desc& out, const nn_tensor_desc& i
             using TIn = decltype(in_tag);
             TOut* o = static_cast<TOut*>(out.data);
             const TIn* x = static_cast<const TIn*>(in.data);
-            if constexpr (std::is_same<TOut, uint8_t>::value) {
+            if constexpr (nnstd::is_same<TOut, uint8_t>::value) {
                 if (to_bool) return ex.template run<2>(g, CastBody<TOut, true, TIn>{o, x});
             }
             return ex.template run<2>(g, CastBody<TOut, false, TIn>{o, x});
@@ -435,8 +490,8 @@ template <class Exec, typename T>
 nn_status unary_typed(Exec& ex, int op, const Geometry& g, void* out_data, const void* in_data, double alpha,
                       double beta) {
     const char* fn = "nn_unary";
-    constexpr bool kFloat = std::is_floating_point<T>::value;
-    using C = typename std::conditional<kFloat, T, double>::type;  // scalar comparison type
+    constexpr bool kFloat = nnstd::is_floating_point<T>::value;
+    using C = typename nnstd::conditional<kFloat, T, double>::type;  // scalar comparison type
     T* o = static_cast<T*>(out_data);
     uint8_t* ob = static_cast<uint8_t*>(out_data);
     const T* x = static_cast<const T*>(in_data);
@@ -482,17 +537,17 @@ nn_status unary_typed(Exec& ex, int op, const Geometry& g, void* out_data, const
                 f.hi = static_cast<T>(beta);
             } else {
                 // Integer bounds: ceil(lo), floor(hi), saturated to T's range.
-                const double tlo = static_cast<double>(std::numeric_limits<T>::lowest());
-                const double thi = static_cast<double>(std::numeric_limits<T>::max());
+                const double tlo = static_cast<double>(nnstd::numeric_limits<T>::lowest());
+                const double thi = static_cast<double>(nnstd::numeric_limits<T>::max());
                 if (f.has_lo) {
                     const double v = ceil(alpha);
-                    if (v > thi) { f.lo = std::numeric_limits<T>::max(); }
+                    if (v > thi) { f.lo = nnstd::numeric_limits<T>::max(); }
                     else if (v <= tlo) { f.has_lo = false; }
                     else { f.lo = static_cast<T>(v); }
                 }
                 if (f.has_hi) {
                     const double v = floor(beta);
-                    if (v < tlo) { f.hi = std::numeric_limits<T>::lowest(); }
+                    if (v < tlo) { f.hi = nnstd::numeric_limits<T>::lowest(); }
                     else if (v >= thi) { f.has_hi = false; }
                     else { f.hi = static_cast<T>(v); }
                 }
@@ -573,7 +628,7 @@ nn_status unary_impl(Exec& ex, int op, const nn_tensor_desc& out, const nn_tenso
 template <class Exec, typename T>
 nn_status binary_typed(Exec& ex, int op, const Geometry& g, void* out_data, const void* a_data,
                        const void* b_data) {
-    constexpr bool kFloat = std::is_floating_point<T>::value;
+    constexpr bool kFloat = nnstd::is_floating_point<T>::value;
     T* o = static_cast<T*>(out_data);
     uint8_t* ob = static_cast<uint8_t*>(out_data);
     const T* a = static_cast<const T*>(a_data);
@@ -597,11 +652,13 @@ nn_status binary_typed(Exec& ex, int op, const Geometry& g, void* out_data, cons
         case NN_BINARY_MUL: return zip(OpMul<T>{});
         case NN_BINARY_MAXIMUM: return zip(OpMaximum<T>{});
         case NN_BINARY_MINIMUM: return zip(OpMinimum<T>{});
+        case NN_BINARY_POW: return zip(OpPow<T>{});
+        case NN_BINARY_REMAINDER: return zip(OpRemainder<T>{});
+        case NN_BINARY_RELU_GRAD: return zip(OpReluGrad<T>{});
         default: break;
     }
     if constexpr (kFloat) {
         if (op == NN_BINARY_DIV) return zip(OpDiv<T>{});
-        if (op == NN_BINARY_POW) return zip(OpPow<T>{});
     }
     return NN_ERROR_NOT_SUPPORTED;  // message set by the caller
 }
@@ -634,5 +691,29 @@ nn_status binary_impl(Exec& ex, int op, const nn_tensor_desc& out, const nn_tens
                          dtype_name(a.dtype));
     return st;
 }
+
+// ------------------------------------------------------------------ nn_where
+template <class Exec>
+nn_status where_impl(Exec& ex, const nn_tensor_desc& out, const nn_tensor_desc& cond, const nn_tensor_desc& a,
+                     const nn_tensor_desc& b) {
+    const char* fn = "nn_where";
+    clear_error();
+    const nn_tensor_desc inputs[3] = {cond, a, b};
+    Geometry g;
+    nn_status st = make_geometry(fn, out, inputs, 3, &g);
+    if (st != NN_SUCCESS) return st;
+    if (cond.dtype != NN_DTYPE_BOOL)
+        return set_error(NN_ERROR_INVALID_VALUE, "%s: condition dtype is %s; expected Bool", fn, dtype_name(cond.dtype));
+    if (a.dtype != out.dtype || b.dtype != out.dtype)
+        return set_error(NN_ERROR_INVALID_VALUE, "%s: input dtypes %s and %s differ from the output's %s; promote first",
+                         fn, dtype_name(a.dtype), dtype_name(b.dtype), dtype_name(out.dtype));
+    if (g.numel == 0) return NN_SUCCESS;
+    return with_dtype(out.dtype, [&](auto tag) -> nn_status {
+        using T = decltype(tag);
+        return ex.template run<4>(g, WhereBody<T>{static_cast<T*>(out.data), static_cast<const uint8_t*>(cond.data),
+                                                  static_cast<const T*>(a.data), static_cast<const T*>(b.data)});
+    });
+}
+#endif  // !__CUDACC_RTC__
 
 }  // namespace nn

@@ -4,15 +4,28 @@
 
 #include "nativenet.h"
 
+// Under NVRTC (the CI compile check, __CUDACC_RTC__) there is no C/C++ library: the
+// device code uses libcu++ (cuda::std) instead, and host-only declarations are left out.
+#if defined(__CUDACC_RTC__)
+#include <cuda/std/climits>
+#include <cuda/std/cstdint>
+#include <cuda/std/limits>
+#include <cuda/std/type_traits>
+namespace nn { namespace nnstd = ::cuda::std; }
+#else
 #include <stddef.h>
 #include <stdint.h>
+#include <limits>
+#include <type_traits>
+namespace nn { namespace nnstd = ::std; }
+#endif
 
-#if defined(__CUDACC__) || defined(__CUDA__)  // nvcc, or clang compiling CUDA
+#if defined(__CUDACC__) || defined(__CUDA__)  // nvcc, NVRTC, or clang compiling CUDA
 #define NN_HD __host__ __device__ __forceinline__
 #else
 #define NN_HD inline
 #endif
-#if defined(__NVCC__)
+#if defined(__NVCC__) && defined(__CUDA_ARCH__)  // device pass only: the host compiler warns about the pragma
 #define NN_UNROLL _Pragma("unroll")
 #else
 #define NN_UNROLL
@@ -20,8 +33,8 @@
 
 namespace nn {
 
-// Most operands of one elementwise launch (the output included).
-constexpr int kMaxOperands = 3;
+// Most operands of one elementwise launch (the output included; nn_where has four).
+constexpr int kMaxOperands = 4;
 
 // The iteration space of one elementwise launch after broadcasting, dropping size-1
 // dimensions and merging dimensions that are contiguous in every operand.
@@ -34,6 +47,7 @@ struct Geometry {
     int64_t strides[kMaxOperands][NN_MAX_DIMS];
 };
 
+#if !defined(__CUDACC_RTC__)
 // Validates `out` and `inputs` (dtype, ndim, shapes, strides, pointers), broadcasts the
 // inputs to out's shape and fills `g`. `fn` names the launcher in error messages.
 nn_status make_geometry(const char* fn, const nn_tensor_desc& out, const nn_tensor_desc* inputs,
@@ -56,6 +70,7 @@ nn_status set_error(nn_status status, const char* fmt, ...)
 #endif
     ;
 void clear_error();
+#endif  // !__CUDACC_RTC__
 
 // Offsets (in elements) of every operand for the element with the given linear index
 // (row-major over out's shape).

@@ -12,7 +12,7 @@ namespace NativeNet.Cli;
 internal static class TrainCommand
 {
     internal sealed record Options(string Data, string? DataDir, string Model, int Epochs, int? BatchSize, double Lr, string Optimizer,
-        long Seed, string Device, bool Json, int? Threads);
+        long Seed, string Device, bool Json, int? Threads, string Api = "keras", string? LogDir = null, string? Save = null, string? Plot = null);
 
     internal static Command Create()
     {
@@ -30,12 +30,18 @@ internal static class TrainCommand
         var device = new Option<string>("--device") { Description = "cpu (default) or cuda[:N]", DefaultValueFactory = _ => "cpu" };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary as the last line of stdout" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for kernels and BLAS (default: all cores)" };
+        var api = new Option<string>("--api") { Description = "keras (Compile/Fit, default) or loop (hand-written PyTorch-style loop)", DefaultValueFactory = _ => "keras" };
+        api.AcceptOnlyFromAmong("keras", "loop");
+        var logDir = new Option<string?>("--log-dir") { Description = "Write TensorBoard event files to DIR/train and DIR/validation (keras api)" };
+        var save = new Option<string?>("--save") { Description = "Save the trained model (weights + architecture, safetensors) to PATH (keras api)" };
+        var plot = new Option<string?>("--plot") { Description = "Write the training curves to PATH (.png or .svg; keras api)" };
         var cmd = new Command("train", "Train a model on Fashion-MNIST/MNIST and report train and test accuracy")
         {
-            data, dataDir, model, epochs, batch, lr, opt, seed, device, json, threads,
+            data, dataDir, model, epochs, batch, lr, opt, seed, device, json, threads, api, logDir, save, plot,
         };
         cmd.SetAction(r => Run(new Options(r.GetValue(data)!, r.GetValue(dataDir), r.GetValue(model)!, r.GetValue(epochs), r.GetValue(batch),
-            r.GetValue(lr), r.GetValue(opt)!, r.GetValue(seed), r.GetValue(device)!, r.GetValue(json), r.GetValue(threads))));
+            r.GetValue(lr), r.GetValue(opt)!, r.GetValue(seed), r.GetValue(device)!, r.GetValue(json), r.GetValue(threads),
+            r.GetValue(api)!, r.GetValue(logDir), r.GetValue(save), r.GetValue(plot))));
         return cmd;
     }
 
@@ -56,7 +62,7 @@ internal static class TrainCommand
         {
             return Train(o);
         }
-        catch (Exception e) when (e is FileNotFoundException or DeviceUnavailableException or ArgumentException or InvalidDataException)
+        catch (Exception e) when (e is FileNotFoundException or DeviceUnavailableException or ArgumentException or InvalidDataException or IOException)
         {
             Console.Error.WriteLine($"nativenet train: {e.Message}");
             return 2;
@@ -67,9 +73,7 @@ internal static class TrainCommand
     {
         var inv = CultureInfo.InvariantCulture;
         if (o.Threads is int t) Runtime.SetThreads(t);
-        var dev = NativeNet.Device.Parse(o.Device);
-        if (dev.Type != DeviceType.Cpu)
-            throw new DeviceUnavailableException($"device {dev} is not available in this build (CPU only); use --device cpu");
+        var dev = NativeNet.Device.Parse(o.Device);  // cuda[:N] throws DeviceUnavailableException with the probe report when unusable
         if (o.Epochs <= 0) throw new ArgumentException("--epochs must be positive");
         int batchSize = o.BatchSize ?? (o.Model == "cnn" ? 64 : 128);
         if (batchSize <= 0) throw new ArgumentException("--batch-size must be positive");
@@ -80,7 +84,11 @@ internal static class TrainCommand
                                 $"model {o.Model}, {o.Optimizer} lr {o.Lr.ToString(inv)}, batch {batchSize}, {Runtime.NumThreads} threads, BLAS {Runtime.BlasLibrary}");
 
         Tensor.ManualSeed(o.Seed);
+        if (o.Api == "keras") return KerasTrain.Run(o, train, test, batchSize);
+        if (o.LogDir != null || o.Save != null || o.Plot != null)
+            throw new ArgumentException("--log-dir, --save and --plot need --api keras");
         var model = BuildModel(o.Model);
+        model.To(dev);  // before the optimizer: moving replaces the parameters
         var criterion = new CrossEntropyLoss();
         Optimizer optimizer = o.Optimizer == "sgd" ? new Sgd(model.Parameters(), lr: o.Lr, momentum: 0.9) : new Adam(model.Parameters(), lr: o.Lr);
         var loader = new DataLoader(train, batchSize: batchSize, shuffle: true, seed: o.Seed);
@@ -97,9 +105,10 @@ internal static class TrainCommand
             double lossSum = 0;
             long correct = 0, seen = 0;
             int step = 0;
-            foreach (var (x, y) in loader)
+            foreach (var (xHost, yHost) in loader)
             {
                 using var scope = Tensor.Scope();
+                var (x, y) = (xHost.To(dev), yHost.To(dev));
                 var logits = model.Call(x);
                 var loss = criterion.Call(logits, y);
                 optimizer.ZeroGrad();
@@ -118,7 +127,7 @@ internal static class TrainCommand
             epochSeconds.Add(secs);
             lastLoss = lossSum / Math.Max(step, 1);
             trainAcc = (double)correct / Math.Max(seen, 1);
-            testAcc = Evaluate(model, test);
+            testAcc = Evaluate(model, test, dev);
             Console.WriteLine(string.Format(inv, "epoch {0}/{1}  loss {2:F4}  train_acc {3:F4}  test_acc {4:F4}  {5:F2}s",
                 epoch, o.Epochs, lastLoss, trainAcc, testAcc, secs));
         }
@@ -149,15 +158,16 @@ internal static class TrainCommand
     }
 
     /// <summary>Test accuracy in eval mode without recording a graph.</summary>
-    internal static double Evaluate(Module model, TensorDataset test, int batchSize = 1000)
+    internal static double Evaluate(Module model, TensorDataset test, Device? device = null, int batchSize = 1000)
     {
+        var dev = device ?? NativeNet.Device.Cpu;
         model.Eval();
         long correct = 0;
         using var _ = Autograd.NoGrad();
         foreach (var (x, y) in new DataLoader(test, batchSize: batchSize))
         {
             using var scope = Tensor.Scope();
-            correct += model.Call(x).ArgMax(1).Eq(y).Sum().Item<long>();
+            correct += model.Call(x.To(dev)).ArgMax(1).Eq(y.To(dev)).Sum().Item<long>();
         }
         return (double)correct / test.Count;
     }

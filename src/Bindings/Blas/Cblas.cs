@@ -48,7 +48,11 @@ public static unsafe partial class Cblas
 
     static readonly Lazy<(bool Ok, string? Library, string Report)> Loaded = new(Load);
 
-    static Cblas() => NativeLibraryProbe.Register(Lib, LibraryNames);
+    static Cblas()
+    {
+        OpenBlasCoreType.Apply();
+        NativeLibraryProbe.Register(Lib, LibraryNames);
+    }
 
     static (bool, string?, string) Load()
     {
@@ -61,6 +65,20 @@ public static unsafe partial class Cblas
 
     /// <summary>The file name of the BLAS library in use, or null when none was found.</summary>
     public static string? LibraryName => Loaded.Value.Ok ? Loaded.Value.Library : null;
+
+    /// <summary>OpenBLAS's kernel family in use (<c>openblas_get_corename</c>), or null for other BLAS libraries.</summary>
+    public static string? CoreName
+    {
+        get
+        {
+            var (h, _, _) = NativeLibraryProbe.TryLoad(Lib);
+            if (h == 0 || !NativeLibrary.TryGetExport(h, "openblas_get_corename", out var fn)) return null;
+            return Marshal.PtrToStringAnsi(((delegate* unmanaged<nint>)fn)());
+        }
+    }
+
+    /// <summary>The OPENBLAS_CORETYPE NativeNet chose before loading OpenBLAS (see <c>OpenBlasCoreType</c>), or null.</summary>
+    public static string? ChosenCoreType => OpenBlasCoreType.Chosen;
 
     /// <summary>True when a CBLAS library was found.</summary>
     public static bool IsAvailable => Loaded.Value.Ok;

@@ -45,8 +45,14 @@ internal interface IBackend
     Device Device { get; }
     Storage Allocate(long bytes);
 
-    /// <summary>dst[i] = (dst dtype) src[i]; both strided, same shape.</summary>
+    /// <summary>dst[i] = (dst dtype) src[i]; both strided, same shape, both on this device.</summary>
     void Copy(TensorView src, TensorView dst);
+
+    /// <summary>Copies host bytes into contiguous <paramref name="dst"/> on this device (cross-device copies, FromArray).</summary>
+    void CopyFromHost(ReadOnlySpan<byte> src, TensorView dst);
+
+    /// <summary>Copies contiguous <paramref name="src"/> on this device into host bytes (cross-device copies, ToArray); returns when the bytes are there.</summary>
+    void CopyToHost(TensorView src, Span<byte> dst);
     void Fill(TensorView dst, double value);
 
     /// <summary>x and y contiguous, same numel and dtype.</summary>
@@ -107,10 +113,11 @@ internal interface IBackend
 /// <summary>Finds the backend for a device.</summary>
 internal static class Backend
 {
+    /// <summary>The CPU backend, or the CUDA backend of that device when the GPU-available rule holds (else <see cref="DeviceUnavailableException"/> with the probe report).</summary>
     internal static IBackend For(Device device) => device.Type switch
     {
         DeviceType.Cpu => Backends.Cpu.CpuBackend.Instance,
-        _ => throw new DeviceUnavailableException(
-            $"device {device} is not available: this build of NativeNet has no CUDA backend yet; use Device.Cpu"),
+        DeviceType.Cuda => Backends.Cuda.CudaRuntime.Backend(device.Index),
+        _ => throw new DeviceUnavailableException($"unknown device type {device.Type}"),
     };
 }

@@ -17,16 +17,31 @@ public readonly record struct Device(DeviceType Type, int Index)
     /// <summary>The host CPU (<c>torch.device("cpu")</c>).</summary>
     public static Device Cpu { get; } = new(DeviceType.Cpu, 0);
 
-    /// <summary>CUDA device <paramref name="index"/> (<c>torch.device("cuda", index)</c>).</summary>
-    public static Device Cuda(int index = 0) => new(DeviceType.Cuda, index);
+    /// <summary>
+    /// CUDA device <paramref name="index"/> (<c>torch.device("cuda", index)</c>). Throws <see cref="DeviceUnavailableException"/>
+    /// with the probe report (libraries tried, CUDA status codes) when this machine cannot run CUDA tensors or has no such
+    /// device; check <see cref="NativeNet.Cuda.IsAvailable"/> first to choose a device without catching.
+    /// </summary>
+    public static Device Cuda(int index = 0)
+    {
+        Backends.Cuda.CudaRuntime.EnsureAvailable(index);
+        return new(DeviceType.Cuda, index);
+    }
 
     static Device processDefault = Cpu;
 
-    /// <summary>The device new tensors are created on when none is given (<c>torch.set_default_device</c>).</summary>
+    /// <summary>
+    /// The device new tensors are created on when none is given (<c>torch.set_default_device</c>). Setting a CUDA device
+    /// that is not available throws <see cref="DeviceUnavailableException"/>.
+    /// </summary>
     public static Device Default
     {
         get => processDefault;
-        set => processDefault = value;
+        set
+        {
+            if (value.Type == DeviceType.Cuda) Backends.Cuda.CudaRuntime.EnsureAvailable(value.Index);
+            processDefault = value;
+        }
     }
 
     /// <summary>Parses "cpu", "cuda" or "cuda:1".</summary>

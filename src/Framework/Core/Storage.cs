@@ -80,7 +80,7 @@ internal static class CpuBufferPool
     const int MinSize = 64;
     const long MaxPooledBytes = 1L << 30;
     const int MaxPerClass = 64;
-    static readonly Dictionary<int, Stack<byte[]>> Free = new();
+    static readonly Stack<byte[]>?[] Free = new Stack<byte[]>?[128];
     static readonly object Gate = new();
     static long pooledBytes;
     static long inUseBytes, peakBytes;
@@ -99,12 +99,22 @@ internal static class CpuBufferPool
         return Array.MaxLength;
     }
 
+    /// <summary>Slot of a size class in <see cref="Free"/>: four classes per power of two from 64 bytes.</summary>
+    static int SlotOf(int size)
+    {
+        int k = 31 - System.Numerics.BitOperations.LeadingZeroCount((uint)size);
+        int frac = k >= 2 ? (int)((size - (1L << k)) >> (k - 2)) : 0;
+        return Math.Min((k - 6) * 4 + frac, 127);
+    }
+
     internal static byte[] Rent(int bytes)
     {
         int size = SizeClass(bytes);
+        int slot = SlotOf(size);
         lock (Gate)
         {
-            if (Free.TryGetValue(size, out var stack) && stack.Count > 0)
+            var stack = Free[slot];
+            if (stack != null && stack.Count > 0 && stack.Peek().Length == size)
             {
                 pooledBytes -= size;
                 inUseBytes += size;
@@ -123,8 +133,9 @@ internal static class CpuBufferPool
         {
             inUseBytes -= array.Length;
             if (pooledBytes + array.Length > MaxPooledBytes) return;
-            if (!Free.TryGetValue(array.Length, out var stack)) Free[array.Length] = stack = new Stack<byte[]>();
-            if (stack.Count >= MaxPerClass) return;
+            int slot = SlotOf(array.Length);
+            var stack = Free[slot] ??= new Stack<byte[]>();
+            if (stack.Count >= MaxPerClass || (stack.Count > 0 && stack.Peek().Length != array.Length)) return;
             stack.Push(array);
             pooledBytes += array.Length;
         }
@@ -135,7 +146,7 @@ internal static class CpuBufferPool
     {
         lock (Gate)
         {
-            Free.Clear();
+            Array.Clear(Free);
             pooledBytes = 0;
         }
     }

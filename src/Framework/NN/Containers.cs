@@ -5,9 +5,11 @@ namespace NativeNet.NN;
 /// <summary>
 /// Runs submodules in order, each on the previous one's output (<c>torch.nn.Sequential</c>). Children are named
 /// "0", "1", … so state-dict keys match PyTorch ("0.weight"). Supports <see cref="Add"/>, an indexer and collection
-/// initializers. Not sealed: Keras-style models build on it.
+/// initializers. It is also a Keras model (<c>keras.Sequential</c>): <see cref="Model.Compile(Optim.Optimizer, string, Metric[])"/>,
+/// <see cref="Model.Fit(Tensor, Tensor, int, int, ValueTuple{Tensor, Tensor}?, double, bool, IEnumerable{Callback}?, int, int)"/>,
+/// <see cref="Model.Summary"/> work on it unchanged.
 /// </summary>
-public class Sequential : Module, IEnumerable<Module>
+public class Sequential : Model, IEnumerable<Module>
 {
     /// <summary>Creates the container from <paramref name="modules"/> (<c>nn.Sequential(*modules)</c>).</summary>
     public Sequential(params Module[] modules)

@@ -33,6 +33,8 @@ public abstract partial class Module
     Tensor Invoke(Tensor[] inputs)
     {
         if (!fieldsChecked) CheckRegistered();
+        // Keras functional API: a call on Keras.Input-derived tensors records a graph node instead of computing.
+        if (inputs.Length > 0 && inputs[0] is KerasTensor) return KerasTensor.Record(this, inputs);
         var globals = globalPostHooks;
         if (preHooks == null && postHooks == null && globals == null) return Forward(inputs);
         if (preHooks != null)

@@ -176,15 +176,10 @@ public partial class Tensor
         if (ShapeUtil.NumEl(shp) != data.Length)
             throw new ShapeMismatchException("FromArray", $"{data.Length} values cannot fill shape {ShapeUtil.Format(shp)}");
         var dt = DTypeInfo.Of<T>();
-        var t = Empty(shp, dt, Device.Cpu);
-        MemoryMarshal.AsBytes(data).CopyTo(((CpuStorage)t.storage).Array);
+        var t = Empty(shp, dt, device ?? Device.Default);
+        if (t.storage is CpuStorage cpu) MemoryMarshal.AsBytes(data).CopyTo(cpu.Array);
+        else t.Backend.CopyFromHost(MemoryMarshal.AsBytes(data), t.View);
         if (GraphTracer.Current is { } tr) tr.Constant(t);
-        if (device is { } dev && dev != Device.Cpu)
-        {
-            var moved = t.To(dev);
-            t.Dispose();
-            t = moved;
-        }
         if (requiresGrad) t.RequiresGrad = true;
         return t;
     }

@@ -13,9 +13,10 @@ public partial class Tensor
         var want = DTypeInfo.Of<T>();
         if (want != DType)
             throw new DTypeMismatchException("ToArray", $"tensor is {DType.Name()} but {typeof(T).Name} ({want.Name()}) was requested; call To(DType.{want}) first");
-        var src = Device == Device.Cpu ? Contiguous() : To(Device.Cpu);
+        var src = Contiguous();
         var result = new T[numel];
-        MemoryMarshal.AsBytes(((CpuStorage)src.storage).Span<T>(src.offset, numel)).CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
+        if (src.storage is CpuStorage cpu) MemoryMarshal.AsBytes(cpu.Span<T>(src.offset, numel)).CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
+        else src.Backend.CopyToHost(src.View, MemoryMarshal.AsBytes(result.AsSpan()));
         DisposeIfTemp(src, this);
         return result;
     }
@@ -68,15 +69,54 @@ public partial class Tensor
     Tensor CopyAs(DType dtype, Device device, string name)
     {
         ThrowIfDisposed();
-        if (device != Device)
-            throw new DeviceUnavailableException($"{name}: copying from {Device} to {device} needs the {device.Type} backend, which this build does not have");
-        var y = Empty(shape, dtype, device);
-        Backend.Copy(View, y.View);
+        var y = device == Device ? CopySameDevice(dtype) : CopyAcross(dtype, device);
         if (GraphTracer.Current is { } tr) tr.Copy(this, y);
         if (Autograd.Needs(this) && dtype.IsFloatingPoint())
         {
-            var from = DType;
-            Autograd.Record(y, name, [this], g => [g.To(from)]);
+            var (from, fromDevice) = (DType, Device);
+            Autograd.Record(y, name, [this], g => [g.To(from, fromDevice)]);
+        }
+        return y;
+    }
+
+    Tensor CopySameDevice(DType dtype)
+    {
+        var y = Empty(shape, dtype, Device);
+        Backend.Copy(View, y.View);
+        return y;
+    }
+
+    /// <summary>
+    /// A copy on another device: cast and make contiguous where the data is, then one host transfer through the two
+    /// backends (CPU→GPU and GPU→CPU directly, GPU→GPU through host memory). Only explicit To(device) calls get here.
+    /// </summary>
+    Tensor CopyAcross(DType dtype, Device device)
+    {
+        var target = NativeNet.Backend.For(device);  // throws DeviceUnavailableException before any work
+        Tensor src;
+        using (Autograd.NoGrad()) src = dtype == DType && IsContiguous ? this : CopySameDevice(dtype);
+        var y = Empty(shape, dtype, device);
+        try
+        {
+            if (src.storage is CpuStorage cpu)
+                target.CopyFromHost(cpu.Span<byte>(src.offset * dtype.ElementSize(), numel * dtype.ElementSize()), y.View);
+            else if (y.storage is CpuStorage dst)
+                src.Backend.CopyToHost(src.View, dst.Span<byte>(0, numel * dtype.ElementSize()));
+            else
+            {
+                var staging = GC.AllocateUninitializedArray<byte>(numel * dtype.ElementSize());
+                src.Backend.CopyToHost(src.View, staging);
+                target.CopyFromHost(staging, y.View);
+            }
+        }
+        catch
+        {
+            y.Dispose();
+            throw;
+        }
+        finally
+        {
+            DisposeIfTemp(src, this);
         }
         return y;
     }

@@ -173,7 +173,7 @@ public partial class Tensor
             var b = other.Alias();
             Autograd.Record(y, name, [this, other], g =>
             {
-                var wa = Where(a.Eq(b), Scalar(0.5, g.DType), Where(op == BinaryOp.Maximum ? a.Gt(b) : a.Lt(b), Scalar(1.0, g.DType), Scalar(0.0, g.DType)));
+                var wa = Where(a.Eq(b), Scalar(0.5, g.DType, g.Device), Where(op == BinaryOp.Maximum ? a.Gt(b) : a.Lt(b), Scalar(1.0, g.DType, g.Device), Scalar(0.0, g.DType, g.Device)));
                 return [g.Mul(wa).SumTo(sa), g.Mul(wa.RSub(1)).SumTo(sb)];
             }, a, b);
         }

@@ -2,7 +2,7 @@ using System.Text.Json;
 using NativeNet;
 using NativeNet.Bench;
 
-// Usage: NativeNet.Bench [gemm|overhead|conv|mlp|cnn|memory|graph|all] [--threads N]
+// Usage: NativeNet.Bench [gemm|overhead|conv|mlp|cnn|memory|keras|graph|all] [--threads N]
 var which = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "all";
 int threads = 2;
 for (int i = 0; i < args.Length - 1; i++) if (args[i] == "--threads") threads = int.Parse(args[i + 1]);
@@ -20,6 +20,8 @@ if (which is "conv" or "all") Benchmarks.Conv(Report);
 if (which is "mlp" or "all") TrainingBenchmarks.Mlp(Report);
 if (which is "cnn" or "all") TrainingBenchmarks.Cnn(Report);
 if (which is "memory") TrainingBenchmarks.Memory(Report);
+if (which is "keras" or "keras-step") KerasBenchmarks.BookkeepingCost(Report);
+if (which is "keras") KerasBenchmarks.FitVsLoop(Report);
 if (which is "graph") GraphBenchmarks.Cnn(Report);
 if (which is "graphprof") GraphProf.Run();
 Console.WriteLine(JsonSerializer.Serialize(results));

@@ -92,6 +92,12 @@ internal sealed unsafe partial class CpuBackend : IBackend
         }
     }
 
+    public void CopyFromHost(ReadOnlySpan<byte> src, TensorView dst)
+        => src.CopyTo(new Span<byte>(S(dst).Pointer + (long)dst.Offset * dst.DType.ElementSize(), dst.NumEl * dst.DType.ElementSize()));
+
+    public void CopyToHost(TensorView src, Span<byte> dst)
+        => new ReadOnlySpan<byte>(S(src).Pointer + (long)src.Offset * src.DType.ElementSize(), src.NumEl * src.DType.ElementSize()).CopyTo(dst);
+
     static void StridedCopy<T>(TensorView src, TensorView dst) where T : unmanaged
     {
         var lay = new StridedLayout(dst.Shape, src.Strides, dst.Strides);

@@ -61,11 +61,12 @@ internal sealed unsafe partial class CpuBackend
             // tmp is [O, nb, P]; y is [N, O, P].
             For(g.O * nb, p, (s, e) =>
             {
+                var G = g; // a local copy: stores through pointers would make the JIT reload captured fields
                 for (int idx = s; idx < e; idx++)
                 {
                     int o = idx / nb, n = idx % nb;
                     var src = new ReadOnlySpan<T>(tmp + ((long)o * nb + n) * p, p);
-                    var dst = new Span<T>(y + ((long)(n0 + n) * g.O + o) * p, p);
+                    var dst = new Span<T>(y + ((long)(n0 + n) * G.O + o) * p, p);
                     if (bias == null) src.CopyTo(dst);
                     else System.Numerics.Tensors.TensorPrimitives.Add(src, bias[o], dst);
                     // A graph's Conv+Relu: the activation while the row is still in cache (no extra pass).
@@ -120,10 +121,11 @@ internal sealed unsafe partial class CpuBackend
         int p = g.OH * g.OW;
         For(g.O * nb, p, (s, e) =>
         {
+            var G = g; // a local copy: stores through pointers would make the JIT reload captured fields
             for (int idx = s; idx < e; idx++)
             {
                 int o = idx / nb, n = idx % nb;
-                new ReadOnlySpan<T>(gy + ((long)(n0 + n) * g.O + o) * p, p).CopyTo(new Span<T>(gyt + ((long)o * nb + n) * p, p));
+                new ReadOnlySpan<T>(gy + ((long)(n0 + n) * G.O + o) * p, p).CopyTo(new Span<T>(gyt + ((long)o * nb + n) * p, p));
             }
         });
     }
@@ -135,28 +137,29 @@ internal sealed unsafe partial class CpuBackend
         long np = (long)nb * p;
         For(g.C * kk, np, (s, e) =>
         {
+            var G = g; // a local copy: stores through pointers would make the JIT reload captured fields
             for (int row = s; row < e; row++)
             {
-                int c = row / kk, ki = (row % kk) / g.KW, kj = row % g.KW;
+                int c = row / kk, ki = (row % kk) / G.KW, kj = row % G.KW;
                 T* dst = col + row * np;
                 for (int n = 0; n < nb; n++)
                 {
-                    T* src = x + ((long)n * g.C + c) * g.H * g.W;
-                    for (int oh = 0; oh < g.OH; oh++)
+                    T* src = x + ((long)n * G.C + c) * G.H * G.W;
+                    for (int oh = 0; oh < G.OH; oh++)
                     {
-                        int ih = oh * g.StrideH - g.PadH + ki * g.DilationH;
-                        T* d = dst + (long)n * p + (long)oh * g.OW;
-                        if ((uint)ih >= (uint)g.H) { new Span<T>(d, g.OW).Clear(); continue; }
-                        T* srow = src + (long)ih * g.W;
-                        int iw0 = -g.PadW + kj * g.DilationW;
+                        int ih = oh * G.StrideH - G.PadH + ki * G.DilationH;
+                        T* d = dst + (long)n * p + (long)oh * G.OW;
+                        if ((uint)ih >= (uint)G.H) { new Span<T>(d, G.OW).Clear(); continue; }
+                        T* srow = src + (long)ih * G.W;
+                        int iw0 = -G.PadW + kj * G.DilationW;
                         // Output columns whose input column is inside the image: [lo, hi). Outside is padding.
-                        int lo = iw0 >= 0 ? 0 : (-iw0 + g.StrideW - 1) / g.StrideW;
-                        int hi = g.W - iw0 <= 0 ? 0 : Math.Min(g.OW, (g.W - iw0 + g.StrideW - 1) / g.StrideW);
+                        int lo = iw0 >= 0 ? 0 : (-iw0 + G.StrideW - 1) / G.StrideW;
+                        int hi = G.W - iw0 <= 0 ? 0 : Math.Min(G.OW, (G.W - iw0 + G.StrideW - 1) / G.StrideW);
                         if (hi < lo) hi = lo;
                         if (lo > 0) new Span<T>(d, lo).Clear();
-                        if (g.StrideW == 1) new ReadOnlySpan<T>(srow + iw0 + lo, hi - lo).CopyTo(new Span<T>(d + lo, hi - lo));
-                        else for (int ow = lo; ow < hi; ow++) d[ow] = srow[iw0 + ow * g.StrideW];
-                        if (hi < g.OW) new Span<T>(d + hi, g.OW - hi).Clear();
+                        if (G.StrideW == 1) new ReadOnlySpan<T>(srow + iw0 + lo, hi - lo).CopyTo(new Span<T>(d + lo, hi - lo));
+                        else for (int ow = lo; ow < hi; ow++) d[ow] = srow[iw0 + ow * G.StrideW];
+                        if (hi < G.OW) new Span<T>(d + hi, G.OW - hi).Clear();
                     }
                 }
             }
@@ -170,31 +173,32 @@ internal sealed unsafe partial class CpuBackend
         long np = (long)nb * p;
         For(g.C, kk * np, (s, e) =>
         {
+            var G = g; // a local copy: stores through pointers would make the JIT reload captured fields
             for (int c = s; c < e; c++)
             {
-                for (int n = 0; n < nb; n++) new Span<T>(gx + ((long)n * g.C + c) * g.H * g.W, g.H * g.W).Clear();
+                for (int n = 0; n < nb; n++) new Span<T>(gx + ((long)n * G.C + c) * G.H * G.W, G.H * G.W).Clear();
                 for (int k = 0; k < kk; k++)
                 {
-                    int ki = k / g.KW, kj = k % g.KW;
+                    int ki = k / G.KW, kj = k % G.KW;
                     T* src = col + ((long)c * kk + k) * np;
                     for (int n = 0; n < nb; n++)
                     {
-                        T* dst = gx + ((long)n * g.C + c) * g.H * g.W;
-                        for (int oh = 0; oh < g.OH; oh++)
+                        T* dst = gx + ((long)n * G.C + c) * G.H * G.W;
+                        for (int oh = 0; oh < G.OH; oh++)
                         {
-                            int ih = oh * g.StrideH - g.PadH + ki * g.DilationH;
-                            if ((uint)ih >= (uint)g.H) continue;
-                            T* s0 = src + (long)n * p + (long)oh * g.OW;
-                            T* drow = dst + (long)ih * g.W;
-                            int iw0 = -g.PadW + kj * g.DilationW;
-                            int lo = iw0 >= 0 ? 0 : (-iw0 + g.StrideW - 1) / g.StrideW;
-                            int hi = g.W - iw0 <= 0 ? 0 : Math.Min(g.OW, (g.W - iw0 + g.StrideW - 1) / g.StrideW);
-                            if (g.StrideW == 1 && hi > lo)
+                            int ih = oh * G.StrideH - G.PadH + ki * G.DilationH;
+                            if ((uint)ih >= (uint)G.H) continue;
+                            T* s0 = src + (long)n * p + (long)oh * G.OW;
+                            T* drow = dst + (long)ih * G.W;
+                            int iw0 = -G.PadW + kj * G.DilationW;
+                            int lo = iw0 >= 0 ? 0 : (-iw0 + G.StrideW - 1) / G.StrideW;
+                            int hi = G.W - iw0 <= 0 ? 0 : Math.Min(G.OW, (G.W - iw0 + G.StrideW - 1) / G.StrideW);
+                            if (G.StrideW == 1 && hi > lo)
                             {
                                 var dspan = new Span<T>(drow + iw0 + lo, hi - lo);
                                 System.Numerics.Tensors.TensorPrimitives.Add(dspan, new ReadOnlySpan<T>(s0 + lo, hi - lo), dspan);
                             }
-                            else for (int ow = lo; ow < hi; ow++) drow[iw0 + ow * g.StrideW] += s0[ow];
+                            else for (int ow = lo; ow < hi; ow++) drow[iw0 + ow * G.StrideW] += s0[ow];
                         }
                     }
                 }

@@ -50,20 +50,61 @@ internal sealed unsafe partial class CpuBackend
             }
     }
 
+    /// <summary>Products this small are done here: a BLAS call costs more than the arithmetic (per-op overhead bar).</summary>
+    const long SmallGemmFlops = 16 * 1024;
+
     static void GemmOne(TensorView a, TensorView b, TensorView c, int oa, int ob, int oc, int m, int n, int k, bool ta, int lda, bool tb, int ldb)
     {
-                switch (a.DType)
+        bool small = (long)m * n * k <= SmallGemmFlops;
+        switch (a.DType)
+        {
+            case DType.Float32:
+                if (small) SmallGemm(ta, tb, m, n, k, S(a).Ptr<float>(oa), lda, S(b).Ptr<float>(ob), ldb, S(c).Ptr<float>(oc));
+                else Gemm(ta, tb, m, n, k, 1f, S(a).Ptr<float>(oa), lda, S(b).Ptr<float>(ob), ldb, 0f, S(c).Ptr<float>(oc), n);
+                break;
+            case DType.Float64:
+                if (small) SmallGemm(ta, tb, m, n, k, S(a).Ptr<double>(oa), lda, S(b).Ptr<double>(ob), ldb, S(c).Ptr<double>(oc));
+                else Gemm(ta, tb, m, n, k, 1.0, S(a).Ptr<double>(oa), lda, S(b).Ptr<double>(ob), ldb, 0.0, S(c).Ptr<double>(oc), n);
+                break;
+            case DType.Int64: IntMatMul(S(a).Ptr<long>(oa), a, S(b).Ptr<long>(ob), b, S(c).Ptr<long>(oc), m, n, k); break;
+            case DType.Int32: IntMatMul(S(a).Ptr<int>(oa), a, S(b).Ptr<int>(ob), b, S(c).Ptr<int>(oc), m, n, k); break;
+            default: throw new DTypeMismatchException("MatMul", $"not defined for {a.DType.Name()}");
+        }
+    }
+
+    /// <summary>
+    /// C[m,n] = op(A)·op(B) for tiny shapes: rows of C as axpy over rows of B (B as stored), or as dot products with rows
+    /// of Bᵀ (B transposed, as in Linear's x·Wᵀ). Same layout conventions as the BLAS call it replaces.
+    /// </summary>
+    static void SmallGemm<T>(bool ta, bool tb, int m, int n, int k, T* a, int lda, T* b, int ldb, T* c)
+        where T : unmanaged, INumber<T>
+    {
+        for (int i = 0; i < m; i++)
+        {
+            var crow = new Span<T>(c + (long)i * n, n);
+            if (tb)
+            {
+                // B[p, j] = Bt[j, p]: C[i, j] = dot(A[i, :], Bt[j, :]).
+                for (int j = 0; j < n; j++)
                 {
-                    case DType.Float32:
-                        Gemm(ta, tb, m, n, k, 1f, S(a).Ptr<float>(oa), lda, S(b).Ptr<float>(ob), ldb, 0f, S(c).Ptr<float>(oc), n);
-                        break;
-                    case DType.Float64:
-                        Gemm(ta, tb, m, n, k, 1.0, S(a).Ptr<double>(oa), lda, S(b).Ptr<double>(ob), ldb, 0.0, S(c).Ptr<double>(oc), n);
-                        break;
-                    case DType.Int64: IntMatMul(S(a).Ptr<long>(oa), a, S(b).Ptr<long>(ob), b, S(c).Ptr<long>(oc), m, n, k); break;
-                    case DType.Int32: IntMatMul(S(a).Ptr<int>(oa), a, S(b).Ptr<int>(ob), b, S(c).Ptr<int>(oc), m, n, k); break;
-                    default: throw new DTypeMismatchException("MatMul", $"not defined for {a.DType.Name()}");
+                    T* brow = b + (long)j * ldb;
+                    if (!ta) crow[j] = System.Numerics.Tensors.TensorPrimitives.Dot(new ReadOnlySpan<T>(a + (long)i * lda, k), new ReadOnlySpan<T>(brow, k));
+                    else
+                    {
+                        T acc = T.Zero;
+                        for (int p = 0; p < k; p++) acc += a[(long)p * lda + i] * brow[p];
+                        crow[j] = acc;
+                    }
                 }
+                continue;
+            }
+            crow.Clear();
+            for (int p = 0; p < k; p++)
+            {
+                T aip = ta ? a[(long)p * lda + i] : a[(long)i * lda + p];
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>(b + (long)p * ldb, n), aip, crow, crow);
+            }
+        }
     }
 
     static void IntMatMul<T>(T* a, TensorView av, T* b, TensorView bv, T* c, int m, int n, int k) where T : unmanaged, INumber<T>

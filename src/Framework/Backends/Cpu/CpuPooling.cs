@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace NativeNet.Backends.Cpu;
 
@@ -18,37 +19,90 @@ internal sealed unsafe partial class CpuBackend
         For(g.N * g.C, (long)ohw * g.KH * g.KW, (s, e) =>
         {
             for (int plane = s; plane < e; plane++)
-            {
-                T* src = x + (long)plane * hw;
-                T* dst = y + (long)plane * ohw;
-                long* di = ind + (long)plane * ohw;
-                for (int oh = 0; oh < g.OH; oh++)
-                    for (int ow = 0; ow < g.OW; ow++)
-                    {
-                        int h0 = oh * g.StrideH - g.PadH, w0 = ow * g.StrideW - g.PadW;
-                        // Branch-free selects: on random data a compare-and-branch mispredicts half the time.
-                        T best = T.Zero;
-                        int bi = -1;
-                        for (int i = 0; i < g.KH; i++)
-                        {
-                            int ih = h0 + i * g.DilationH;
-                            if ((uint)ih >= (uint)g.H) continue;
-                            T* row = src + ih * g.W;
-                            for (int j = 0; j < g.KW; j++)
-                            {
-                                int iw = w0 + j * g.DilationW;
-                                if ((uint)iw >= (uint)g.W) continue;
-                                T v = row[iw];
-                                bool take = bi < 0 | v > best | T.IsNaN(v);
-                                best = take ? v : best;
-                                bi = take ? ih * g.W + iw : bi;
-                            }
-                        }
-                        dst[oh * g.OW + ow] = best;
-                        di[oh * g.OW + ow] = bi;
-                    }
-            }
+                MaxPoolPlane(x + (long)plane * hw, y + (long)plane * ohw, ind + (long)plane * ohw, g);
         });
+    }
+
+    /// <summary>
+    /// One (n, c) plane. Geometry is copied into locals first: pointer stores could alias a captured struct, so the JIT
+    /// would otherwise reload every field in the inner loop (that cost 4x here).
+    /// </summary>
+    static void MaxPoolPlane<T>(T* src, T* dst, long* di, in Pool2dGeometry g) where T : unmanaged, INumber<T>
+    {
+        int H = g.H, W = g.W, OH = g.OH, OW = g.OW, KH = g.KH, KW = g.KW, SH = g.StrideH, SW = g.StrideW;
+        int PH = g.PadH, PW = g.PadW, DH = g.DilationH, DW = g.DilationW;
+        if (KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0 && DH == 1 && DW == 1 && 2 * OH <= H && 2 * OW <= W)
+        {
+            // The common 2x2/2 window, branch-free (random data makes compare-and-branch mispredict half the time):
+            // maxss-style maxima and setcc-style index arithmetic; first maximum wins ties as in PyTorch. Rows with a
+            // NaN fall back to the general loop below, which propagates it as PyTorch does.
+            for (int oh = 0; oh < OH; oh++)
+            {
+                T* r0 = src + 2 * oh * W;
+                T* r1 = r0 + W;
+                int base0 = 2 * oh * W;
+                bool nan = false;
+                for (int ow = 0; ow < OW; ow++)
+                {
+                    int c = 2 * ow;
+                    T a = r0[c], b = r0[c + 1], d = r1[c], e = r1[c + 1];
+                    nan |= T.IsNaN(a) | T.IsNaN(b) | T.IsNaN(d) | T.IsNaN(e);
+                    int ib = b > a ? 1 : 0, ie = e > d ? 1 : 0;
+                    T m01 = MaxNoNaN(a, b), m23 = MaxNoNaN(d, e);
+                    int second = m23 > m01 ? 1 : 0;
+                    dst[oh * OW + ow] = MaxNoNaN(m01, m23);
+                    di[oh * OW + ow] = base0 + c + ib + second * (W + ie - ib);
+                }
+                if (nan) MaxPoolRows(src, dst, di, H, W, OW, KH, KW, SH, SW, PH, PW, DH, DW, oh, oh + 1);
+            }
+            return;
+        }
+        MaxPoolRows(src, dst, di, H, W, OW, KH, KW, SH, SW, PH, PW, DH, DW, 0, OH);
+    }
+
+    /// <summary>The general window loop over output rows [oh0, oh1): any kernel, stride, padding and dilation.</summary>
+    static void MaxPoolRows<T>(T* src, T* dst, long* di, int H, int W, int OW, int KH, int KW, int SH, int SW, int PH, int PW,
+        int DH, int DW, int oh0, int oh1) where T : unmanaged, INumber<T>
+    {
+        for (int oh = oh0; oh < oh1; oh++)
+            for (int ow = 0; ow < OW; ow++)
+            {
+                int h0 = oh * SH - PH, w0 = ow * SW - PW;
+                T best = T.Zero;
+                int bi = -1;
+                for (int i = 0; i < KH; i++)
+                {
+                    int ih = h0 + i * DH;
+                    if ((uint)ih >= (uint)H) continue;
+                    T* row = src + ih * W;
+                    for (int j = 0; j < KW; j++)
+                    {
+                        int iw = w0 + j * DW;
+                        if ((uint)iw >= (uint)W) continue;
+                        T v = row[iw];
+                        bool take = bi < 0 | v > best | T.IsNaN(v);
+                        best = take ? v : best;
+                        bi = take ? ih * W + iw : bi;
+                    }
+                }
+                dst[oh * OW + ow] = best;
+                di[oh * OW + ow] = bi;
+            }
+    }
+
+    /// <summary>max(a, b) as one maxss/maxsd instruction (no branch); only for operands known not to be NaN.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    static T MaxNoNaN<T>(T a, T b) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(float) && System.Runtime.Intrinsics.X86.Sse.IsSupported)
+            return (T)(object)System.Runtime.Intrinsics.X86.Sse.MaxScalar(
+                System.Runtime.Intrinsics.Vector128.CreateScalarUnsafe((float)(object)a),
+                System.Runtime.Intrinsics.Vector128.CreateScalarUnsafe((float)(object)b)).ToScalar();
+        if (typeof(T) == typeof(double) && System.Runtime.Intrinsics.X86.Sse2.IsSupported)
+            return (T)(object)System.Runtime.Intrinsics.X86.Sse2.MaxScalar(
+                System.Runtime.Intrinsics.Vector128.CreateScalarUnsafe((double)(object)a),
+                System.Runtime.Intrinsics.Vector128.CreateScalarUnsafe((double)(object)b)).ToScalar();
+        return a > b ? a : b;
     }
 
     public void MaxPool2dBackward(TensorView gy, TensorView indices, TensorView gx, in Pool2dGeometry g)
@@ -62,13 +116,14 @@ internal sealed unsafe partial class CpuBackend
         int hw = g.H * g.W, ohw = g.OH * g.OW;
         For(g.N * g.C, ohw, (s, e) =>
         {
+            int HW = hw, OHW = ohw; // locals: stores through pointers would force reloads of captured fields
             for (int plane = s; plane < e; plane++)
             {
-                T* dst = gx + (long)plane * hw;
-                new Span<T>(dst, hw).Clear();
-                T* src = gy + (long)plane * ohw;
-                long* si = ind + (long)plane * ohw;
-                for (int i = 0; i < ohw; i++)
+                T* dst = gx + (long)plane * HW;
+                new Span<T>(dst, HW).Clear();
+                T* src = gy + (long)plane * OHW;
+                long* si = ind + (long)plane * OHW;
+                for (int i = 0; i < OHW; i++)
                     if (si[i] >= 0) dst[si[i]] += src[i];
             }
         });
@@ -93,31 +148,32 @@ internal sealed unsafe partial class CpuBackend
         int hw = g.H * g.W, ohw = g.OH * g.OW;
         For(g.N * g.C, (long)ohw * g.KH * g.KW, (s, e) =>
         {
+            var G = g; // a local copy: stores through pointers would make the JIT reload captured fields
             for (int plane = s; plane < e; plane++)
             {
                 T* xin = input + (long)plane * hw;
                 T* yo = output + (long)plane * ohw;
                 if (backward) new Span<T>(xin, hw).Clear();
-                for (int oh = 0; oh < g.OH; oh++)
-                    for (int ow = 0; ow < g.OW; ow++)
+                for (int oh = 0; oh < G.OH; oh++)
+                    for (int ow = 0; ow < G.OW; ow++)
                     {
-                        int hs = oh * g.StrideH - g.PadH, ws = ow * g.StrideW - g.PadW;
-                        int he = Math.Min(hs + g.KH, g.H + g.PadH), we = Math.Min(ws + g.KW, g.W + g.PadW);
+                        int hs = oh * G.StrideH - G.PadH, ws = ow * G.StrideW - G.PadW;
+                        int he = Math.Min(hs + G.KH, G.H + G.PadH), we = Math.Min(ws + G.KW, G.W + G.PadW);
                         int poolSize = (he - hs) * (we - ws);
-                        hs = Math.Max(hs, 0); ws = Math.Max(ws, 0); he = Math.Min(he, g.H); we = Math.Min(we, g.W);
-                        int div = g.CountIncludePad ? poolSize : (he - hs) * (we - ws);
-                        if (div <= 0) { if (!backward) yo[oh * g.OW + ow] = T.Zero; continue; }
+                        hs = Math.Max(hs, 0); ws = Math.Max(ws, 0); he = Math.Min(he, G.H); we = Math.Min(we, G.W);
+                        int div = G.CountIncludePad ? poolSize : (he - hs) * (we - ws);
+                        if (div <= 0) { if (!backward) yo[oh * G.OW + ow] = T.Zero; continue; }
                         T inv = T.One / T.CreateTruncating(div);
                         if (backward)
                         {
-                            T v = yo[oh * g.OW + ow] * inv;
-                            for (int i = hs; i < he; i++) for (int j = ws; j < we; j++) xin[i * g.W + j] += v;
+                            T v = yo[oh * G.OW + ow] * inv;
+                            for (int i = hs; i < he; i++) for (int j = ws; j < we; j++) xin[i * G.W + j] += v;
                         }
                         else
                         {
                             T sum = T.Zero;
-                            for (int i = hs; i < he; i++) for (int j = ws; j < we; j++) sum += xin[i * g.W + j];
-                            yo[oh * g.OW + ow] = sum * inv;
+                            for (int i = hs; i < he; i++) for (int j = ws; j < we; j++) sum += xin[i * G.W + j];
+                            yo[oh * G.OW + ow] = sum * inv;
                         }
                     }
             }

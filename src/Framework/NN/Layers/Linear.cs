@@ -9,6 +9,9 @@ public class Linear : Module
 {
     readonly bool hasBias;
 
+    /// <summary>Whether the layer adds a bias (<c>bias=True</c>, Keras <c>use_bias</c>).</summary>
+    public bool HasBias => hasBias;
+
     /// <summary>A layer mapping <paramref name="inFeatures"/> to <paramref name="outFeatures"/> (<c>nn.Linear(in, out, bias)</c>).</summary>
     public Linear(int inFeatures, int outFeatures, bool bias = true, DType dtype = DType.Float32, Device? device = null)
     {
@@ -29,6 +32,17 @@ public class Linear : Module
         hasBias = bias;
         RegisterParameter("weight", null);
         RegisterParameter("bias", null);
+    }
+
+    /// <summary>
+    /// For subclasses such as Keras <see cref="Dense"/>: lazy unless <paramref name="inFeatures"/> is given, in which
+    /// case the weight is created now.
+    /// </summary>
+    protected Linear(int outFeatures, bool bias, int? inFeatures) : this(outFeatures, bias)
+    {
+        if (inFeatures is not int n) return;
+        if (n <= 0) throw new ArgumentOutOfRangeException(nameof(inFeatures), $"{GetType().Name}: input size must be positive, got {n}");
+        Build(n, DType.Float32, Device.Default);
     }
 
     /// <summary>Input size, or null while a lazy layer has not seen an input (<c>in_features</c>).</summary>
