@@ -57,6 +57,30 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void TheIssueProgramRunsAsWritten()
+    {
+        var model = Cnn();
+        model.Eval();
+        string cnnPath = PathOf("cnn.onnx"), modelPath = PathOf("model.onnx");
+        var graph = Graph.Trace(model, Tensor.Randn(1, 1, 28, 28));   // a static graph of an eager model (dynamic batch kept symbolic)
+        var plan = graph.Compile();                                     // optimized executable; plan.Call(x) runs it
+        Onnx.Save(graph, cnnPath);                                      // export (also Onnx.Save(model, exampleInput, path))
+        Onnx.Save(model, Tensor.Randn(1, 1, 28, 28), modelPath);
+        Module imported = Onnx.Load(cnnPath);                           // a Module: Call, Parameters(), Train()/Eval(), gradients flow through it
+        var f = Graph.Function((Tensor x) => (x * 2).Relu().Sum());     // tf.function-style
+        var x = Tensor.Randn(5, 1, 28, 28);
+        using (Autograd.NoGrad())
+        {
+            var eager = model.Call(x);
+            Assert.True(MaxRelative(eager, plan.Call(x)) <= 1e-6);
+            Assert.True(MaxRelative(eager, imported.Call(x)) <= 1e-6);
+            Assert.True(MaxRelative(eager, Onnx.Load(modelPath).Call(x)) <= 1e-6);
+        }
+        Assert.Equal(((x * 2).Relu().Sum()).Item(), f.Call(x).Item(), 3);
+        Assert.Equal(8, imported.Parameters().Count());
+    }
+
+    [Fact]
     public void ModelProtoFieldsFollowTheSpec()
     {
         var model = Cnn();

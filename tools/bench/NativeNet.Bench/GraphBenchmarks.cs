@@ -99,6 +99,7 @@ internal static class GraphBenchmarks
         return (ta[repeats / 2], tb[repeats / 2], ratios[repeats / 2]);
     }
 }
+/// <summary>Per-layer times of the CNN (batch from NB, default 64) and the executor's per-op overhead on a 5-op MLP.</summary>
 internal static class GraphProf
 {
     internal static void Run()
@@ -118,6 +119,12 @@ internal static class GraphProf
             double t = Measure.MedianSecondsPerCall(() => { using var y = m.Call(a); }, repeats: 5, repeatSeconds: 0.2);
             Console.WriteLine($"{i} {m.GetType().Name,-10} {t * 1e3,8:F3} ms  in {ShapeUtil.Format(a.Shape)}");
         }
+        var tiny = new Sequential(new Linear(16, 16), new Relu(), new Linear(16, 16), new Relu(), new Linear(16, 4));
+        tiny.Eval();
+        var tplan = Graph.Trace(tiny, Tensor.Randn(1, 16)).Compile();
+        var tx = Tensor.Randn(1, 16);
+        var (te, tg, tr) = GraphBenchmarks.Interleaved(() => { using var s = Tensor.Scope(); tiny.Call(tx); }, () => { using var s = Tensor.Scope(); tplan.Call(tx); }, 11, 0.2);
+        Console.WriteLine($"tiny MLP 5 ops: eager {te * 1e6:F2} us, graph {tg * 1e6:F2} us, ratio {tr:F3}");
         var r = acts[1];
         double inplace = Measure.MedianSecondsPerCall(() => { Backend.For(Device.Cpu).Unary(UnaryOp.Relu, r.View, r.View); }, repeats: 5, repeatSeconds: 0.2);
         Console.WriteLine($"relu in place on conv1 output {inplace * 1e3:F3} ms");

@@ -2,7 +2,7 @@ using System.Text.Json;
 using NativeNet;
 using NativeNet.Bench;
 
-// Usage: NativeNet.Bench [gemm|overhead|conv|mlp|cnn|memory|keras|graph|all] [--threads N]
+// Usage: NativeNet.Bench [gemm|overhead|conv|mlp|cnn|memory|keras|graph|graphprof|all] [--threads N]
 var which = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "all";
 int threads = 2;
 for (int i = 0; i < args.Length - 1; i++) if (args[i] == "--threads") threads = int.Parse(args[i + 1]);
