@@ -130,6 +130,21 @@ internal sealed partial class GraphTracer
     /// <summary>Where(condition, x, y) after promotion.</summary>
     internal void Where(Tensor c, Tensor x, Tensor y, DType dt, Tensor r) => Node("Where", [Name(c), As(x, dt), As(y, dt)], r);
 
+    /// <summary>A class-index loss as its ONNX op (SoftmaxCrossEntropyLoss, NegativeLogLikelihoodLoss).</summary>
+    internal void Loss(int mark, string op, Tensor input, Tensor target, Tensor? weight, long ignoreIndex, string reduction, Tensor y)
+    {
+        Drop(mark);
+        string[] ins = weight == null ? [Name(input), Name(target)] : [Name(input), Name(target), Name(weight)];
+        Node(op, ins, y, Attrs().Set("reduction", reduction).Set("ignore_index", ignoreIndex));
+    }
+
+    /// <summary>ZerosLike/OnesLike/FullLike of a traced value: ConstantOfShape(Shape(t)).</summary>
+    internal void FullLike(Tensor t, double value, Tensor y)
+    {
+        var fill = Untraced(() => Tensor.Full([1], value, y.DType).Unown());
+        Node("ConstantOfShape", [Intermediate("Shape", [Name(t)])], y, Attrs().Set("value", fill));
+    }
+
     /// <summary>A copy op (CopyAs): a cast is a Cast node, a same-dtype copy is the same value.</summary>
     internal void Copy(Tensor x, Tensor y)
     {

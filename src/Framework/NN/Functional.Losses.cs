@@ -172,8 +172,13 @@ public static partial class F
         const string op = "NllLoss";
         CheckReduction(op, reduction);
         if (input.Dim == 1) return Unbatched(input, target, reduction, (i, t) => NllLoss(i, t, weight, ignoreIndex, reduction), op);
+        var tr = GraphTracer.Current;
+        int mark = tr?.Mark ?? 0;
         var (tgt, hasIgnore) = CheckClassTarget(op, input, target, weight, ignoreIndex);
-        using (tgt) return NllCore(input, tgt, weight, ignoreIndex, hasIgnore, reduction, out _);
+        Tensor y;
+        using (tgt) y = NllCore(input, tgt, weight, ignoreIndex, hasIgnore, reduction, out _);
+        tr?.Loss(mark, "NegativeLogLikelihoodLoss", input, target, weight, ignoreIndex, reduction, y);
+        return y;
     }
 
     /// <summary>
@@ -197,7 +202,21 @@ public static partial class F
         if (weight != null && (weight.Dim != 1 || weight.Shape[0] != c))
             throw new ShapeMismatchException(op, $"weight must be [{c}] for input {Fmt(input)}, got {Fmt(weight)}");
         if (target.DType.IsFloatingPoint()) return ProbabilityCrossEntropy(input, target, weight, reduction, labelSmoothing, classDim);
+        if (labelSmoothing == 0 && GraphTracer.Current is { } tr)
+        {
+            // Traced as ONNX SoftmaxCrossEntropyLoss (the mean's divisor then follows the batch).
+            int mark = tr.Mark;
+            var y = CrossEntropyOfClasses(input, target, weight, ignoreIndex, reduction, labelSmoothing);
+            tr.Loss(mark, "SoftmaxCrossEntropyLoss", input, target, weight, ignoreIndex, reduction, y);
+            return y;
+        }
+        return CrossEntropyOfClasses(input, target, weight, ignoreIndex, reduction, labelSmoothing);
+    }
 
+    static Tensor CrossEntropyOfClasses(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, string reduction, double labelSmoothing)
+    {
+        const string op = "CrossEntropyLoss";
+        int c = input.Shape[1];
         var (tgt, hasIgnore) = CheckClassTarget(op, input, target, weight, ignoreIndex);
         using var tgtOwner = tgt;
         if (weight == null && labelSmoothing == 0 && !hasIgnore && reduction != "none")

@@ -57,13 +57,19 @@ public partial class Tensor
     public static Tensor Empty(int[] shape, DType dtype = DType.Float32, Device? device = null) => Empty((int[])shape.Clone(), dtype, device ?? Device.Default);
 
     /// <summary>Zeros shaped like <paramref name="t"/> (<c>torch.zeros_like</c>).</summary>
-    public static Tensor ZerosLike(Tensor t, DType? dtype = null) => Full(t.shape, 0, dtype ?? t.DType, t.Device);
+    public static Tensor ZerosLike(Tensor t, DType? dtype = null) => FullLike(t, 0, dtype);
 
     /// <summary>Ones shaped like <paramref name="t"/> (<c>torch.ones_like</c>).</summary>
-    public static Tensor OnesLike(Tensor t, DType? dtype = null) => Full(t.shape, 1, dtype ?? t.DType, t.Device);
+    public static Tensor OnesLike(Tensor t, DType? dtype = null) => FullLike(t, 1, dtype);
 
     /// <summary>Filled like <paramref name="t"/> (<c>torch.full_like</c>).</summary>
-    public static Tensor FullLike(Tensor t, double value, DType? dtype = null) => Full(t.shape, value, dtype ?? t.DType, t.Device);
+    public static Tensor FullLike(Tensor t, double value, DType? dtype = null)
+    {
+        var y = Full(t.shape, value, dtype ?? t.DType, t.Device);
+        // Traced: shaped like the traced value (ONNX ConstantOfShape(Shape(t))), so a dynamic batch flows through.
+        if (GraphTracer.Current is { } tr && tr.IsTraced(t)) tr.FullLike(t, value, y);
+        return y;
+    }
 
     /// <summary>A zero-dimensional tensor holding <paramref name="value"/> (<c>torch.tensor(value)</c>).</summary>
     public static Tensor Scalar(double value, DType dtype = DType.Float32, Device? device = null) => Full(ShapeUtil.Scalar, value, dtype, device);

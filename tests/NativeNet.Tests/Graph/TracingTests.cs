@@ -124,6 +124,28 @@ public class TracingTests
     }
 
     [Fact]
+    public void CompositesAndLossesTraceIntoPrimitivesThatReplayAtAnotherBatch()
+    {
+        Tensor.ManualSeed(10);
+        var ln = new LayerNorm(6);
+        var lin = new Linear(6, 4);
+        Tensor[] F(Tensor[] io)
+        {
+            var h = ln.Call(io[0]).Gelu().Silu() + io[0].Gelu("tanh").Softplus();
+            var logits = lin.Call(h);
+            return [NativeNet.NN.F.CrossEntropy(logits, io[1]), NativeNet.NN.F.MseLoss(logits.Sigmoid(), logits.Tanh()), logits.LogSumExp(1)];
+        }
+        var g = Graph.Trace(F, [Tensor.Randn(3, 6), Tensor.FromArray(new long[] { 0, 3, 1 })]);
+        Assert.Equal(3, g.Outputs.Count);
+        var plan = g.Compile();
+        var x = Tensor.Randn(5, 6);
+        var y = Tensor.FromArray(new long[] { 2, 2, 0, 1, 3 });
+        var expected = F([x, y]);
+        var actual = plan.Run(x, y);
+        for (int i = 0; i < 3; i++) AssertClose(expected[i], actual[i], 1e-5, 1e-6);
+    }
+
+    [Fact]
     public void ControlFlowIsRecordedAsTheBranchTaken()
     {
         Tensor F(Tensor x) => x.Sum().Item() > 0 ? x.Exp() : x.Neg();
