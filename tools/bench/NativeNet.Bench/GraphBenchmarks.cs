@@ -51,7 +51,7 @@ internal static class GraphBenchmarks
         var (te, tg, tr) = Interleaved(
             () => Step(t => model.Call(t), xb, yb, ce, opt),
             () => Step(t => trainPlan.Call(t), xb, yb, ce, opt),
-            repeats: 11, repeatSeconds: 0.6);
+            repeats: 21, repeatSeconds: 0.5);
         report("graph: CNN training step batch 64, eager", te * 1e3, "ms", "");
         report("graph: CNN training step batch 64, compiled graph", tg * 1e3, "ms", "");
         report("graph: CNN training step batch 64, eager/graph", tr, "x", ">= 1: graph no slower");
@@ -99,11 +99,37 @@ internal static class GraphBenchmarks
         return (ta[repeats / 2], tb[repeats / 2], ratios[repeats / 2]);
     }
 }
-/// <summary>Per-layer times of the CNN (batch from NB, default 64) and the executor's per-op overhead on a 5-op MLP.</summary>
+/// <summary>Per-layer times of the CNN (batch from NB, default 64) and the executor's per-op overhead on a 5-op MLP; with TRAIN=1 the training step eager vs graph (memory plan on, off, fusion off).</summary>
 internal static class GraphProf
 {
     internal static void Run()
     {
+        if (Environment.GetEnvironmentVariable("TRAIN") == "1")
+        {
+            Tensor.ManualSeed(0);
+            var m = TrainCommand.BuildModel("cnn");
+            var on = Graph.Trace(m, Tensor.Randn(1, 1, 28, 28)).Compile();
+            var off = Graph.Trace(m, Tensor.Randn(1, 1, 28, 28)).Compile(new CompileOptions(MemoryPlan: false));
+            var nofuse = Graph.Trace(m, Tensor.Randn(1, 1, 28, 28)).Compile(new CompileOptions(Fusion: false, MemoryPlan: false));
+            var opt = new Adam(m.Parameters(), lr: 1e-4);
+            var ce = new CrossEntropyLoss();
+            var xb = Tensor.Randn(64, 1, 28, 28);
+            var yb = Tensor.RandInt(0, 10, [64]);
+            void Step(Func<Tensor, Tensor> f)
+            {
+                using var scope = Tensor.Scope();
+                var loss = ce.Call(f(xb), yb);
+                opt.ZeroGrad();
+                loss.Backward();
+                opt.Step();
+            }
+            foreach (var (name, f) in new (string, Func<Tensor, Tensor>)[] { ("plan on", t => on.Call(t)), ("plan off", t => off.Call(t)), ("no fusion, no plan", t => nofuse.Call(t)) })
+            {
+                var (e, g, ratio) = GraphBenchmarks.Interleaved(() => Step(t => m.Call(t)), () => Step(f), int.Parse(Environment.GetEnvironmentVariable("REP") ?? "15"), 0.5);
+                Console.WriteLine($"training: eager {e * 1e3:F2} ms, graph ({name}) {g * 1e3:F2} ms, eager/graph {ratio:F3}");
+            }
+            return;
+        }
         Tensor.ManualSeed(0);
         var model = TrainCommand.BuildModel("cnn");
         model.Eval();
