@@ -32,14 +32,14 @@ public sealed partial class CompiledGraph
         };
     }
 
+    /// <summary>Conv with the ReLU in its output pass; with gradients too (the fused op's backward is built from its parts).</summary>
     static bool RunConvRelu(PlanStep st, ConvParams conv, object?[] slots, bool[] owned)
     {
         var ins = new Tensor?[st.In.Length];
-        bool grad = Autograd.IsGradEnabled;
         for (int k = 0; k < ins.Length; k++)
         {
             if (st.In[k] < 0) continue;
-            if (slots[st.In[k]] is not Tensor t || (grad && t.RequiresGrad)) return false;
+            if (slots[st.In[k]] is not Tensor t) return false;
             ins[k] = t;
         }
         Tensor? y;

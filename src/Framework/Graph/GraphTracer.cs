@@ -22,9 +22,19 @@ public sealed class GraphTraceException : InvalidOperationException
 internal sealed partial class GraphTracer
 {
     [ThreadStatic] static GraphTracer? current;
+    /// <summary>Threads with a tracer; while 0 (eager code) the check every op makes is one plain static read.</summary>
+    static int tracingThreads;
 
     /// <summary>The tracer of this thread, or null (the one check every op makes).</summary>
-    internal static GraphTracer? Current => current;
+    internal static GraphTracer? Current => tracingThreads == 0 ? null : current;
+
+    static void Set(GraphTracer? t)
+    {
+        var old = current;
+        if (old == null && t != null) Interlocked.Increment(ref tracingThreads);
+        else if (old != null && t == null) Interlocked.Decrement(ref tracingThreads);
+        current = t;
+    }
 
     readonly Graph graph;
     readonly Dictionary<Tensor, string> names = new(ReferenceEqualityComparer.Instance);
@@ -59,27 +69,26 @@ internal sealed partial class GraphTracer
     internal GraphTracer? Activate()
     {
         var prev = current;
-        current = this;
+        Set(this);
         return prev;
     }
 
-    internal static void Deactivate(GraphTracer? previous) => current = previous;
+    internal static void Deactivate(GraphTracer? previous) => Set(previous);
 
     /// <summary>Stops recording on this thread; <see cref="Deactivate"/> with the result resumes.</summary>
     internal static GraphTracer? Suspend()
     {
         var t = current;
-        current = null;
+        Set(null);
         return t;
     }
 
     /// <summary>Runs <paramref name="f"/> without recording (tracer-internal copies, backward passes).</summary>
     internal static T Untraced<T>(Func<T> f)
     {
-        var prev = current;
-        current = null;
+        var prev = Suspend();
         try { return f(); }
-        finally { current = prev; }
+        finally { Set(prev); }
     }
 
     internal string Fresh(string stem)

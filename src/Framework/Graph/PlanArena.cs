@@ -12,9 +12,19 @@ namespace NativeNet;
 internal sealed class PlanArena
 {
     [ThreadStatic] static PlanArena? current;
+    /// <summary>Threads running a plan; while 0 the allocation path's check is one plain static read.</summary>
+    static int runningThreads;
 
     /// <summary>The arena of the plan running on this thread, or null.</summary>
-    internal static PlanArena? Current => current;
+    internal static PlanArena? Current => runningThreads == 0 ? null : current;
+
+    static void Set(PlanArena? a)
+    {
+        var old = current;
+        if (old == null && a != null) Interlocked.Increment(ref runningThreads);
+        else if (old != null && a == null) Interlocked.Decrement(ref runningThreads);
+        current = a;
+    }
 
     readonly List<byte[]> free = new(); // sorted by length
     readonly object gate = new();
@@ -35,11 +45,11 @@ internal sealed class PlanArena
     internal static PlanArena? Enter(PlanArena arena)
     {
         var prev = current;
-        current = arena;
+        Set(arena);
         return prev;
     }
 
-    internal static void Exit(PlanArena? previous) => current = previous;
+    internal static void Exit(PlanArena? previous) => Set(previous);
 
     /// <summary>Bytes requested over all runs (what the plan would allocate without reuse).</summary>
     internal long RequestedBytes { get; private set; }

@@ -21,11 +21,12 @@ public partial class Tensor
 
     /// <summary>
     /// Conv2d, optionally followed by ReLU in the kernel's output pass (a compiled graph's Conv+Relu fusion). The fused
-    /// form records no backward, so it is used only when no gradient is needed; otherwise ReLU runs as its own op.
+    /// node's backward is built from its parts: ReLU's (a mask from the saved output), then the convolution's. While
+    /// tracing it runs as two ops so the graph records Conv and Relu.
     /// </summary>
     internal static Tensor Conv2dCore(Tensor input, Tensor weight, Tensor? bias, int[]? stride, int[]? padding, int[]? dilation, int groups, bool relu)
     {
-        if (relu && (Autograd.Needs(input, weight) || (bias != null && Autograd.Needs(bias)) || GraphTracer.Current != null))
+        if (relu && GraphTracer.Current != null)
         {
             using var conv = Conv2dCore(input, weight, bias, stride, padding, dilation, groups, relu: false);
             return conv.Relu();
@@ -75,11 +76,14 @@ public partial class Tensor
         {
             var xs = input.Alias();
             var ws = weight.Alias();
+            var ys = relu ? y.Alias() : null;
             bool needX = input.RequiresGrad, needW = weight.RequiresGrad;
             bool needB = bias != null && bias.RequiresGrad;
             Tensor[] inputs = bias == null ? [input, weight] : [input, weight, bias];
-            Autograd.Record(y, op, inputs, gy =>
+            Autograd.Record(y, relu ? "ConvRelu" : op, inputs, gout =>
             {
+                // Conv+Relu: ReLU's backward first (the gradient passes where the output is positive).
+                var gy = ys != null ? BinaryForward(BinaryOp.ReluGrad, gout, ys, "ReluGrad") : gout;
                 var gc = gy.Contiguous();
                 Tensor? gx = null, gw = null, gb = null;
                 if (needX)
@@ -96,8 +100,9 @@ public partial class Tensor
                 }
                 if (needB) gb = gc.Sum([0, 2, 3]);
                 DisposeIfTemp(gc, gy);
+                DisposeIfTemp(gy, gout);
                 return inputs.Length == 2 ? [gx, gw] : [gx, gw, gb];
-            }, xs, ws);
+            }, ys == null ? [xs, ws] : [xs, ws, ys]);
         }
         return y;
     }

@@ -79,6 +79,26 @@ public class FusionTests
     }
 
     [Fact]
+    public void ConvReluHasABackwardBuiltFromItsParts()
+    {
+        Tensor.ManualSeed(9);
+        var model = new Sequential(new Conv2d(2, 3, 3, padding: 1, dtype: DType.Float64), new Relu());
+        var plan = Graph.Trace(model, Tensor.Randn([1, 2, 5, 5], dtype: DType.Float64)).Compile();
+        Assert.Equal((1, 2), plan.FusionCount);
+        var x = Tensor.Randn([2, 2, 5, 5], dtype: DType.Float64).RequiresGrad_();
+        var upstream = Tensor.Randn([2, 3, 5, 5], dtype: DType.Float64);
+        var y = plan.Call(x);
+        Assert.Equal("ConvReluBackward", y.GradFn!.ToString());
+        (y * upstream).Sum().Backward();
+        var grads = model.Parameters().Select(p => p.Grad!.Clone()).ToList();
+        model.ZeroGrad();
+        var xe = x.Detach().RequiresGrad_();
+        (model.Call(xe) * upstream).Sum().Backward();
+        TracingTests.AssertClose(xe.Grad!, x.Grad!, 1e-12, 1e-12);
+        foreach (var (p, g) in model.Parameters().Zip(grads)) TracingTests.AssertClose(p.Grad!, g, 1e-12, 1e-12);
+    }
+
+    [Fact]
     public void GradientsThroughAFusedChainComeFromTheUnfusedSteps()
     {
         Tensor.ManualSeed(8);
