@@ -27,6 +27,17 @@ NN_HD void atomic_add(T* p, T v) {
 #if defined(__CUDA_ARCH__)
     if constexpr (nnstd::is_same<T, int64_t>::value)
         atomicAdd(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));
+#if __CUDA_ARCH__ < 600
+    else if constexpr (nnstd::is_same<T, double>::value) {
+        // No native double atomicAdd before sm_60: compare-and-swap on the bit pattern.
+        auto* a = reinterpret_cast<unsigned long long*>(p);
+        unsigned long long old = *a, assumed;
+        do {
+            assumed = old;
+            old = atomicCAS(a, assumed, __double_as_longlong(v + __longlong_as_double(assumed)));
+        } while (assumed != old);
+    }
+#endif
     else
         atomicAdd(p, v);
 #else
