@@ -32,20 +32,24 @@ public sealed partial class CompiledGraph
         };
     }
 
-    /// <summary>Conv with the ReLU in its output pass; with gradients too (the fused op's backward is built from its parts).</summary>
+    /// <summary>
+    /// Conv with the ReLU in its output pass, with gradients too (the fused op's backward is built from its parts); or
+    /// Conv(+Relu)+MaxPool in one pass, without gradients only.
+    /// </summary>
     static bool RunConvRelu(PlanStep st, ConvParams conv, object?[] slots, bool[] owned)
     {
         var ins = new Tensor?[st.In.Length];
+        bool pool = st.Fused!.Pool, grad = Autograd.IsGradEnabled;
         for (int k = 0; k < ins.Length; k++)
         {
             if (st.In[k] < 0) continue;
-            if (slots[st.In[k]] is not Tensor t) return false;
+            if (slots[st.In[k]] is not Tensor t || (pool && grad && t.RequiresGrad)) return false;
             ins[k] = t;
         }
         Tensor? y;
         try
         {
-            y = conv.Run(ins, relu: true);
+            y = pool ? conv.RunPooled(ins, st.Fused.Relu) : conv.Run(ins, relu: true);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException)
         {

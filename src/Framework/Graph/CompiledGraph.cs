@@ -218,8 +218,11 @@ public sealed partial class CompiledGraph
     /// <summary>Runs the plan: values may be tensors, sequences or null (absent optionals).</summary>
     internal object?[] RunValues(object?[] inputs, ExecutionFrame? outer)
     {
-        // One run at a time owns the arena; a concurrent run (or a subgraph inside a run) allocates as usual.
-        PlanArena? mine = Options.MemoryPlan && outer == null && PlanArena.Current == null ? Interlocked.Exchange(ref arena, null) : null;
+        // One run at a time owns the arena; a concurrent run (or a subgraph inside a run) allocates as usual. A run that
+        // records gradients does too: autograd keeps its buffers until the backward pass, whose own allocations come from
+        // the process-wide pool, and sharing that pool between forward and backward measured faster (hot buffers).
+        PlanArena? mine = Options.MemoryPlan && outer == null && PlanArena.Current == null && !RecordsGradients(inputs)
+            ? Interlocked.Exchange(ref arena, null) : null;
         if (mine == null) return RunValuesCore(inputs, outer);
         arenaStats = mine;
         var prev = PlanArena.Enter(mine);
@@ -232,6 +235,15 @@ public sealed partial class CompiledGraph
             PlanArena.Exit(prev);
             Interlocked.CompareExchange(ref arena, mine, null);
         }
+    }
+
+    bool RecordsGradients(object?[] inputs)
+    {
+        if (!Autograd.IsGradEnabled) return false;
+        foreach (var v in inputs) if (v is Tensor { RequiresGrad: true }) return true;
+        foreach (var (_, name) in variableSlots) if (variableSource!(name).RequiresGrad) return true;
+        foreach (var c in constants) if (c is Tensor { RequiresGrad: true }) return true;
+        return false;
     }
 
     object?[] RunValuesCore(object?[] inputs, ExecutionFrame? outer)

@@ -123,6 +123,15 @@ internal sealed class ConvParams
         return p;
     }
 
+    /// <summary>Conv2d (+ ReLU) + 2×2/2 max pooling in one pass (inference, CPU); null when it does not apply.</summary>
+    internal Tensor? RunPooled(Tensor?[] ins, bool relu)
+    {
+        if (ins[0] is not { Dim: 4 } x || ins[1] is not { Dim: 4 } w || !x.DType.IsFloatingPoint() || w.DType != x.DType) return null;
+        var b = ins.Length > 2 ? ins[2] : null;
+        if (b != null && b.DType != x.DType) return null;
+        return Tensor.Conv2dMaxPool2x2(x, w, b, strides, pads, dilations, group, relu);
+    }
+
     /// <summary>Conv2d (optionally with the ReLU epilogue); null for other ranks or dtypes.</summary>
     internal Tensor? Run(Tensor?[] ins, bool relu)
     {
@@ -162,6 +171,9 @@ internal sealed class PoolParams
         if (!p.max && p.dilations.Any(d => d != 1)) return null;
         return p;
     }
+
+    /// <summary>A max pooling with 2×2 windows, stride 2, no padding or dilation, floor mode (fusable into a convolution).</summary>
+    internal bool IsMax2x2Stride2 => max && !ceil && kernel is [2, 2] && strides is [2, 2] && pads is [0, 0] && dilations is [1, 1];
 
     internal Tensor? Run(Tensor?[] ins)
     {

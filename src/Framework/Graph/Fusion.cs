@@ -24,8 +24,12 @@ internal sealed class FusedChain
     internal required FusedInstr[] Program;
     /// <summary>The original steps, run one by one when gradients are needed or the inputs do not suit the fused kernel.</summary>
     internal required PlanStep[] Parts;
-    /// <summary>Set for Conv+Relu: the convolution runs with the ReLU in its output pass.</summary>
+    /// <summary>Set for Conv+Relu (and Conv(+Relu)+MaxPool): the convolution with the ReLU in its output pass.</summary>
     internal ConvParams? Conv;
+    /// <summary>With <see cref="Conv"/>: whether a ReLU follows the convolution.</summary>
+    internal bool Relu = true;
+    /// <summary>With <see cref="Conv"/>: a 2×2/2 MaxPool follows, computed in the convolution's output pass (inference).</summary>
+    internal bool Pool;
 
     public override string ToString() => string.Join("+", Parts.Select(p => p.Node.OpType));
 }
@@ -48,7 +52,9 @@ public sealed partial class CompiledGraph
     };
 
     /// <summary>Number of fused steps and of the nodes they replaced (for tests and reports).</summary>
-    public (int Steps, int Nodes) FusionCount => (steps.Count(s => s.Fused != null), steps.Where(s => s.Fused != null).Sum(s => s.Fused!.Parts.Length));
+    public (int Steps, int Nodes) FusionCount => (steps.Count(s => s.Fused != null), steps.Where(s => s.Fused != null).Sum(NodeCount));
+
+    static int NodeCount(PlanStep s) => s.Fused == null ? 1 : s.Fused.Parts.Sum(NodeCount);
 
     /// <summary>
     /// Conv whose only reader is a Relu: one step that runs the convolution with the ReLU in its output pass (the
@@ -80,6 +86,48 @@ public sealed partial class CompiledGraph
             {
                 Node = relu.Node, Def = relu.Def, Opset = relu.Opset, In = conv.In, Out = relu.Out, Implicit = [],
                 Fused = new FusedChain { Program = [], Parts = [conv, relu], Conv = p },
+            };
+            removed.Add(i);
+        }
+        steps = steps.Select((s, i) => replaced.TryGetValue(i, out var r) ? r : s).Where((_, i) => !removed.Contains(i)).ToList();
+    }
+
+    /// <summary>
+    /// Conv (or Conv+Relu) whose only reader is a 2×2/stride-2 MaxPool: one step whose convolution output pass pools each
+    /// plane while it is in cache, so the full-size activation is never written (and no argmax is kept). Inference only:
+    /// with gradients it runs the Conv(+Relu) step and the MaxPool step.
+    /// </summary>
+    void FuseConvPool()
+    {
+        if (!FusionEnabled) return;
+        var uses = new int[slotNames.Count];
+        var consumer = new Dictionary<int, int>();
+        for (int i = 0; i < steps.Count; i++)
+            foreach (var s in steps[i].In.Concat(steps[i].Implicit))
+                if (s >= 0) { uses[s]++; consumer[s] = i; }
+        foreach (var s in outputSlots) uses[s] += 2;
+        var replaced = new Dictionary<int, PlanStep>();
+        var removed = new HashSet<int>();
+        for (int i = 0; i < steps.Count; i++)
+        {
+            var conv = steps[i];
+            ConvParams? p;
+            bool relu;
+            if (conv.Fused is { Conv: { } cp, Pool: false }) { p = cp; relu = conv.Fused.Relu; }
+            else if (conv.Fused == null && conv.Node.OpType == "Conv" && conv.Node.Domain.Length == 0 && conv.Fast != null) { p = ConvParams.Parse(conv.Node); relu = false; }
+            else continue;
+            if (p == null || conv.Out.Length != 1 || conv.Out[0] < 0) continue;
+            int v = conv.Out[0];
+            if (uses[v] != 1 || !consumer.TryGetValue(v, out int c) || c <= i) continue;
+            var pool = steps[c];
+            if (pool.Node.OpType != "MaxPool" || pool.Node.Domain.Length != 0 || pool.In.Length != 1 || pool.Out.Length < 1 || pool.Out[0] < 0
+                || pool.Out.Skip(1).Any(o => o >= 0) || PoolParams.Parse(pool.Node, pool.Opset) is not { IsMax2x2Stride2: true }) continue;
+            conv.FreeAfter = [];
+            pool.FreeAfter = [v];
+            replaced[c] = new PlanStep
+            {
+                Node = pool.Node, Def = pool.Def, Opset = pool.Opset, In = conv.In, Out = [pool.Out[0]], Implicit = [],
+                Fused = new FusedChain { Program = [], Parts = [conv, pool], Conv = p, Relu = relu, Pool = true },
             };
             removed.Add(i);
         }

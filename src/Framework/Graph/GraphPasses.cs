@@ -18,6 +18,7 @@ public sealed partial class CompiledGraph
         if (!isSubgraph)
         {
             FuseConvRelu();
+            FuseConvPool();
             FuseElementwise();
         }
         ComputeLiveness();

@@ -31,6 +31,44 @@ public partial class Tensor
             using var conv = Conv2dCore(input, weight, bias, stride, padding, dilation, groups, relu: false);
             return conv.Relu();
         }
+        var g = ConvGeometry(input, weight, bias, stride, padding, dilation, groups);
+        const string op = "Conv";
+        var x = input.Contiguous();
+        var wt = weight.Contiguous();
+        var y = Empty([g.N, g.O, g.OH, g.OW], input.DType, input.Device);
+        var bc = bias?.Contiguous();
+        input.Backend.Conv2d(x.View, wt.View, bc?.View, y.View, g, relu);
+        GraphTracer.Current?.Conv(input, weight, bias, g, y);
+        if (bc != null) DisposeIfTemp(bc, bias!);
+        DisposeIfTemp(x, input);
+        DisposeIfTemp(wt, weight);
+        if (Autograd.Needs(input, weight) || (bias != null && Autograd.Needs(bias))) RecordConv(y, input, weight, bias, g, relu, op);
+        return y;
+    }
+
+    /// <summary>
+    /// Conv2d (+ ReLU) + 2×2/2 max pooling in one pass, for compiled inference graphs (CPU): only the pooled result is
+    /// written. Records no backward: callers use it only when no gradient is needed. Null when it does not apply.
+    /// </summary>
+    internal static Tensor? Conv2dMaxPool2x2(Tensor input, Tensor weight, Tensor? bias, int[]? stride, int[]? padding, int[]? dilation, int groups, bool relu)
+    {
+        if (input.Backend is not Backends.Cpu.CpuBackend cpu || GraphTracer.Current != null) return null;
+        var g = ConvGeometry(input, weight, bias, stride, padding, dilation, groups);
+        if (g.OH < 2 || g.OW < 2) return null;
+        var x = input.Contiguous();
+        var wt = weight.Contiguous();
+        var bc = bias?.Contiguous();
+        var y = Empty([g.N, g.O, g.OH / 2, g.OW / 2], input.DType, input.Device);
+        cpu.Conv2dMaxPool2x2(x.View, wt.View, bc?.View, y.View, g, relu);
+        if (bc != null) DisposeIfTemp(bc, bias!);
+        DisposeIfTemp(x, input);
+        DisposeIfTemp(wt, weight);
+        return y;
+    }
+
+    /// <summary>Checks a convolution's arguments and computes its geometry (the one place that does, for every Conv2d form).</summary>
+    static Conv2dGeometry ConvGeometry(Tensor input, Tensor weight, Tensor? bias, int[]? stride, int[]? padding, int[]? dilation, int groups)
+    {
         const string op = "Conv";
         input.ThrowIfDisposed();
         weight.ThrowIfDisposed();
@@ -62,49 +100,41 @@ public partial class Tensor
             if (bias.DType != input.DType)
                 throw new DTypeMismatchException(op, $"bias must have the input's dtype {input.DType.Name()}, got {bias.DType.Name()}");
         }
-        var g = new Conv2dGeometry(n, c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups);
-        var x = input.Contiguous();
-        var wt = weight.Contiguous();
-        var y = Empty([n, o, oh, ow], input.DType, input.Device);
-        var bc = bias?.Contiguous();
-        input.Backend.Conv2d(x.View, wt.View, bc?.View, y.View, g, relu);
-        GraphTracer.Current?.Conv(input, weight, bias, g, y);
-        if (bc != null) DisposeIfTemp(bc, bias!);
-        DisposeIfTemp(x, input);
-        DisposeIfTemp(wt, weight);
-        if (Autograd.Needs(input, weight) || (bias != null && Autograd.Needs(bias)))
+        return new Conv2dGeometry(n, c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups);
+    }
+
+    /// <summary>The convolution's backward (with ReLU's mask first for the fused Conv+Relu).</summary>
+    static void RecordConv(Tensor y, Tensor input, Tensor weight, Tensor? bias, Conv2dGeometry g, bool relu, string op)
+    {
+        var xs = input.Alias();
+        var ws = weight.Alias();
+        var ys = relu ? y.Alias() : null;
+        bool needX = input.RequiresGrad, needW = weight.RequiresGrad;
+        bool needB = bias != null && bias.RequiresGrad;
+        Tensor[] inputs = bias == null ? [input, weight] : [input, weight, bias];
+        Autograd.Record(y, relu ? "ConvRelu" : op, inputs, gout =>
         {
-            var xs = input.Alias();
-            var ws = weight.Alias();
-            var ys = relu ? y.Alias() : null;
-            bool needX = input.RequiresGrad, needW = weight.RequiresGrad;
-            bool needB = bias != null && bias.RequiresGrad;
-            Tensor[] inputs = bias == null ? [input, weight] : [input, weight, bias];
-            Autograd.Record(y, relu ? "ConvRelu" : op, inputs, gout =>
+            // Conv+Relu: ReLU's backward first (the gradient passes where the output is positive).
+            var gy = ys != null ? BinaryForward(BinaryOp.ReluGrad, gout, ys, "ReluGrad") : gout;
+            var gc = gy.Contiguous();
+            Tensor? gx = null, gw = null, gb = null;
+            if (needX)
             {
-                // Conv+Relu: ReLU's backward first (the gradient passes where the output is positive).
-                var gy = ys != null ? BinaryForward(BinaryOp.ReluGrad, gout, ys, "ReluGrad") : gout;
-                var gc = gy.Contiguous();
-                Tensor? gx = null, gw = null, gb = null;
-                if (needX)
-                {
-                    gx = Empty(xs.shape, gy.DType, gy.Device);
-                    using var wc = ws.Contiguous().Alias();
-                    gy.Backend.Conv2dBackwardData(gc.View, wc.View, gx.View, g);
-                }
-                if (needW)
-                {
-                    gw = Empty(ws.shape, gy.DType, gy.Device);
-                    using var xc = xs.Contiguous().Alias();
-                    gy.Backend.Conv2dBackwardFilter(gc.View, xc.View, gw.View, g);
-                }
-                if (needB) gb = gc.Sum([0, 2, 3]);
-                DisposeIfTemp(gc, gy);
-                DisposeIfTemp(gy, gout);
-                return inputs.Length == 2 ? [gx, gw] : [gx, gw, gb];
-            }, ys == null ? [xs, ws] : [xs, ws, ys]);
-        }
-        return y;
+                gx = Empty(xs.shape, gy.DType, gy.Device);
+                using var wc = ws.Contiguous().Alias();
+                gy.Backend.Conv2dBackwardData(gc.View, wc.View, gx.View, g);
+            }
+            if (needW)
+            {
+                gw = Empty(ws.shape, gy.DType, gy.Device);
+                using var xc = xs.Contiguous().Alias();
+                gy.Backend.Conv2dBackwardFilter(gc.View, xc.View, gw.View, g);
+            }
+            if (needB) gb = gc.Sum([0, 2, 3]);
+            DisposeIfTemp(gc, gy);
+            DisposeIfTemp(gy, gout);
+            return inputs.Length == 2 ? [gx, gw] : [gx, gw, gb];
+        }, ys == null ? [xs, ws] : [xs, ws, ys]);
     }
 
     static Pool2dGeometry PoolGeometry(Tensor x, int[] kernelSize, int[]? stride, int[]? padding, int[]? dilation, bool ceilMode, bool countIncludePad, string op)

@@ -98,6 +98,38 @@ public class FusionTests
         foreach (var (p, g) in model.Parameters().Zip(grads)) TracingTests.AssertClose(p.Grad!, g, 1e-12, 1e-12);
     }
 
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    public void ConvReluMaxPoolIsOneStepWithEagerValuesNaNsAndGradients(DType dt)
+    {
+        Tensor.ManualSeed(11);
+        // Conv+Relu+MaxPool on an even map, Conv+MaxPool (no ReLU) on an odd 7x7 map (floor pooling drops the last row).
+        var model = new Sequential(new Conv2d(2, 4, 3, padding: 1, dtype: dt), new Relu(), new MaxPool2d(2),
+            new Conv2d(4, 3, 2, padding: 2, dtype: dt), new MaxPool2d(2));
+        model.Eval();
+        var plan = Graph.Trace(model, Tensor.Randn([1, 2, 10, 10], dtype: dt)).Compile();
+        Assert.Equal(2, plan.StepCount);
+        Assert.Equal((2, 5), plan.FusionCount);
+        foreach (int n in new[] { 1, 3 })
+        {
+            var x = Tensor.Randn([n, 2, 10, 10], dtype: dt);
+            if (n == 3) using (Autograd.NoGrad()) x[1, 0, 4, 4] = Tensor.Full([], double.NaN, dt);
+            using var _ = Autograd.NoGrad();
+            var expected = model.Call(x);
+            var actual = plan.Call(x);
+            Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
+            Assert.Equal(expected.To(DType.Float64).ToArray<double>(), actual.To(DType.Float64).ToArray<double>());
+            if (n == 3) Assert.Contains(actual.To(DType.Float64).ToArray<double>(), double.IsNaN);
+        }
+        // With gradients the step runs Conv+Relu (its own backward) and MaxPool.
+        var xg = Tensor.Randn([2, 2, 10, 10], dtype: dt).RequiresGrad_();
+        plan.Call(xg).Sum().Backward();
+        var xe = xg.Detach().RequiresGrad_();
+        model.Call(xe).Sum().Backward();
+        Assert.Equal(xe.Grad!.ToArray<double>(dt), xg.Grad!.ToArray<double>(dt));
+    }
+
     [Fact]
     public void GradientsThroughAFusedChainComeFromTheUnfusedSteps()
     {
@@ -112,4 +144,9 @@ public class FusionTests
         ((xe * w).Tanh() + 1).Square().Sum().Backward();
         TracingTests.AssertClose(xe.Grad!, x.Grad!, 1e-12, 1e-12);
     }
+}
+
+internal static class TensorDoubles
+{
+    internal static double[] ToArray<T>(this Tensor t, DType _) where T : unmanaged => t.To(DType.Float64).ToArray<double>();
 }

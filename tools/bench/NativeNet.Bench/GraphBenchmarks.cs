@@ -104,6 +104,22 @@ internal static class GraphProf
 {
     internal static void Run()
     {
+        if (Environment.GetEnvironmentVariable("VARIANTS") is { } vb)
+        {
+            Tensor.ManualSeed(0);
+            var m = TrainCommand.BuildModel("cnn");
+            m.Eval();
+            var xv = Tensor.Randn(int.Parse(vb), 1, 28, 28);
+            foreach (var (fu, mp) in new[] { (true, true), (true, false), (false, true), (false, false) })
+            {
+                var p = Graph.Trace(m, Tensor.Randn(1, 1, 28, 28)).Compile(new CompileOptions(fu, mp));
+                var (e, g, ratio) = GraphBenchmarks.Interleaved(
+                    () => { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); m.Call(xv); },
+                    () => { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); p.Call(xv); }, 21, 0.2);
+                Console.WriteLine($"batch {vb}: fusion {fu}, memory plan {mp}: eager {e * 1e3:F3} ms, graph {g * 1e3:F3} ms, eager/graph {ratio:F3}");
+            }
+            return;
+        }
         if (Environment.GetEnvironmentVariable("TRAIN") == "1")
         {
             Tensor.ManualSeed(0);

@@ -24,4 +24,5 @@ if (which is "keras" or "keras-step") KerasBenchmarks.BookkeepingCost(Report);
 if (which is "keras") KerasBenchmarks.FitVsLoop(Report);
 if (which is "graph") GraphBenchmarks.Cnn(Report);
 if (which is "graphprof") GraphProf.Run();
+if (which is "cnnprof") CnnProfile.Run(Report);
 Console.WriteLine(JsonSerializer.Serialize(results));

@@ -23,6 +23,18 @@ internal sealed unsafe partial class CpuBackend
         else throw new DTypeMismatchException("Conv2d", $"needs a floating-point input, got {x.DType.Name()}");
     }
 
+    /// <summary>
+    /// A compiled graph's Conv(+Relu)+MaxPool(2×2, stride 2): the output pass pools each convolution plane while it is in
+    /// cache and writes only the pooled [N, O, OH/2, OW/2] result (no full-size output, no argmax indices). Bias and ReLU
+    /// are applied to each window's maximum, which gives the same values as applying them first (both are monotone).
+    /// </summary>
+    internal void Conv2dMaxPool2x2(TensorView x, TensorView w, TensorView? bias, TensorView y, in Conv2dGeometry g, bool relu)
+    {
+        if (x.DType == DType.Float32) ConvForward<float>(P<float>(x), P<float>(w), bias is { } b ? P<float>(b) : null, P<float>(y), g, relu, pool: true);
+        else if (x.DType == DType.Float64) ConvForward<double>(P<double>(x), P<double>(w), bias is { } b ? P<double>(b) : null, P<double>(y), g, relu, pool: true);
+        else throw new DTypeMismatchException("Conv2d", $"needs a floating-point input, got {x.DType.Name()}");
+    }
+
     public void Conv2dBackwardData(TensorView gy, TensorView w, TensorView gx, in Conv2dGeometry g)
     {
         if (gy.DType == DType.Float32) ConvBackwardData<float>(P<float>(gy), P<float>(w), P<float>(gx), g);
@@ -43,7 +55,7 @@ internal sealed unsafe partial class CpuBackend
             Gemm(ta, tb, m, n, k, 1.0, (double*)a, lda, (double*)b, ldb, (double)(object)beta, (double*)c, ldc);
     }
 
-    static void ConvForward<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g, bool relu) where T : unmanaged, INumber<T>
+    static void ConvForward<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g, bool relu, bool pool = false) where T : unmanaged, INumber<T>
     {
         int kk = g.KH * g.KW, p = g.OH * g.OW, cg = g.C / g.Groups, og = g.O / g.Groups;
         int chunk = BatchChunk(g, sizeof(T));
@@ -65,6 +77,13 @@ internal sealed unsafe partial class CpuBackend
                 for (int idx = s; idx < e; idx++)
                 {
                     int o = idx / nb, n = idx % nb;
+                    if (pool)
+                    {
+                        int ph = G.OH / 2, pw = G.OW / 2;
+                        PoolPlane2x2(tmp + ((long)o * nb + n) * p, G.OW, ph, pw, y + ((long)(n0 + n) * G.O + o) * ph * pw,
+                            bias == null ? T.Zero : bias[o], relu);
+                        continue;
+                    }
                     var src = new ReadOnlySpan<T>(tmp + ((long)o * nb + n) * p, p);
                     var dst = new Span<T>(y + ((long)(n0 + n) * G.O + o) * p, p);
                     if (bias == null) src.CopyTo(dst);
@@ -75,6 +94,39 @@ internal sealed unsafe partial class CpuBackend
             });
         }
     }
+
+    /// <summary>
+    /// 2×2/2 max of a conv plane, then + bias and ReLU: branch-free maxima as in the max-pooling kernel; a row holding a
+    /// NaN (or a NaN bias) is redone with NaN-propagating comparisons, so the values match Conv, Relu, MaxPool exactly.
+    /// </summary>
+    static void PoolPlane2x2<T>(T* src, int ow, int ph, int pw, T* dst, T b, bool relu) where T : unmanaged, INumber<T>
+    {
+        bool badBias = T.IsNaN(b);
+        for (int i = 0; i < ph; i++)
+        {
+            T* r0 = src + 2 * i * ow;
+            T* r1 = r0 + ow;
+            T* o = dst + i * pw;
+            bool nan = badBias;
+            for (int j = 0; j < pw; j++)
+            {
+                int c = 2 * j;
+                T a = r0[c], bb = r0[c + 1], d = r1[c], e = r1[c + 1];
+                nan |= T.IsNaN(a) | T.IsNaN(bb) | T.IsNaN(d) | T.IsNaN(e);
+                T m = MaxNoNaN(MaxNoNaN(a, bb), MaxNoNaN(d, e)) + b;
+                o[j] = relu ? MaxNoNaN(m, T.Zero) : m;
+            }
+            if (!nan) continue;
+            for (int j = 0; j < pw; j++)
+            {
+                int c = 2 * j;
+                T m = NaNMax(NaNMax(r0[c], r0[c + 1]), NaNMax(r1[c], r1[c + 1])) + b;
+                o[j] = relu && !T.IsNaN(m) ? MaxNoNaN(m, T.Zero) : m;
+            }
+        }
+    }
+
+    static T NaNMax<T>(T a, T b) where T : unmanaged, INumber<T> => T.IsNaN(a) ? a : T.IsNaN(b) || b > a ? b : a;
 
     static void ConvBackwardData<T>(T* gy, T* w, T* gx, Conv2dGeometry g) where T : unmanaged, INumber<T>
     {
