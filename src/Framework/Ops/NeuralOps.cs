@@ -166,6 +166,7 @@ public partial class Tensor
     {
         input.ThrowIfDisposed();
         var g = PoolGeometry(input, kernelSize, stride, padding, dilation, ceilMode, false, "MaxPool");
+        if (input.Backend is Backends.Cpu.CpuBackend cpu && Backends.Cpu.CpuBackend.IsMaxPool2x2(g)) return MaxPool2x2(cpu, input, g, ceilMode);
         var x = input.Contiguous();
         var y = Empty([g.N, g.C, g.OH, g.OW], input.DType, input.Device);
         var idx = Empty([g.N, g.C, g.OH, g.OW], DType.Int64, input.Device).Unown();
@@ -185,6 +186,34 @@ public partial class Tensor
             }, idx);
         }
         else idx.Dispose();
+        return y;
+    }
+
+    /// <summary>
+    /// The CPU 2×2/2 case: a vectorized kernel that saves a one-byte window code per output for the backward (none
+    /// without grad), whose gradient writes every input element once instead of clearing and scattering.
+    /// </summary>
+    static Tensor MaxPool2x2(Backends.Cpu.CpuBackend cpu, Tensor input, Pool2dGeometry g, bool ceilMode)
+    {
+        var x = input.Contiguous();
+        var y = Empty([g.N, g.C, g.OH, g.OW], input.DType, input.Device);
+        bool needs = Autograd.Needs(input);
+        var codes = needs ? Empty([g.N, g.C, g.OH, g.OW], DType.UInt8, input.Device).Unown() : null;
+        cpu.MaxPool2x2(x.View, y.View, codes?.View, g);
+        DisposeIfTemp(x, input);
+        GraphTracer.Current?.Pool(true, input, g, ceilMode, y);
+        if (codes != null)
+        {
+            int[] from = input.shape;
+            Autograd.Record(y, "MaxPool", [input], gy =>
+            {
+                var gx = Empty(from, gy.DType, gy.Device);
+                var gc = gy.Contiguous();
+                cpu.MaxPool2x2Backward(gc.View, codes.View, gx.View, g);
+                DisposeIfTemp(gc, gy);
+                return [gx];
+            }, codes);
+        }
         return y;
     }
 
