@@ -16,7 +16,12 @@ internal static class CnnProfile
         var b2 = Tensor.Zeros(64); b2.RequiresGrad = true;
         var a = Tensor.Randn(64, 32, 28, 28);
         var an = Tensor.Randn(64, 32, 28, 28); a.RequiresGrad = true;
-        void Time(string name, Action f) => report(name, Measure.MedianSecondsPerCall(() => { using var s = Tensor.Scope(); f(); }, 5, 0.3) * 1e3, "ms", "");
+        string? only = Environment.GetEnvironmentVariable("CNNPROF_ONLY");
+        void Time(string name, Action f)
+        {
+            if (only == null || name.Contains(only, StringComparison.OrdinalIgnoreCase)) TimeIt(name, f);
+        }
+        void TimeIt(string name, Action f) => report(name, Measure.MedianSecondsPerCall(() => { using var s = Tensor.Scope(); f(); }, 5, 0.3) * 1e3, "ms", "");
         var wA = Tensor.Randn(64, 288); var cB = Tensor.Randn(288, 12544); var gC = Tensor.Randn(64, 12544);
         Time("gemm fwd 64x288 * 288x12544", () => wA.MatMul(cB));
         Time("gemm bwd-data 288x64 * 64x12544", () => wA.T.MatMul(gC));
@@ -37,5 +42,17 @@ internal static class CnnProfile
         Time("add no-grad [64,32,28,28]", () => { var _ = an + an; });
         Time("maxpool fwd [64,32,28,28]", () => F.MaxPool2d(a, 2));
         Time("maxpool fwd+bwd [64,32,28,28]", () => F.MaxPool2d(a, 2).Sum().Backward());
+        // Adam's fused update over the CNN's 421,642 parameters, with normal and with denormal (decayed) moments.
+        var cpu = Backends.Cpu.CpuBackend.Instance;
+        var ap = Tensor.Randn(421642); var ag = Tensor.Randn(421642) * 1e-3;
+        var am = Tensor.Randn(421642) * 1e-4; var av = Tensor.Rand(421642) * 1e-7;
+        var dm = Tensor.Full([421642], 1e-39); var dv = Tensor.Full([421642], 1e-40); var zg = Tensor.Zeros(421642);
+        Time("adam kernel 421k, normal state", () => cpu.AdamStep(ap.View, ag.View, am.View, av.View, null, new AdamParams(1e-3, 0.9, 0.999, 1e-8, 0, false, false, false, 100)));
+        Time("adam kernel 421k, denormal state, zero grad", () =>
+        {
+            dm.FillInPlace(1e-39); dv.FillInPlace(1e-40);
+            cpu.AdamStep(ap.View, zg.View, dm.View, dv.View, null, new AdamParams(1e-3, 0.9, 0.999, 1e-8, 0, false, false, false, 100));
+        });
+        Time("fill x2 421k (the line above's setup)", () => { dm.FillInPlace(1e-39); dv.FillInPlace(1e-40); });
     }
 }
