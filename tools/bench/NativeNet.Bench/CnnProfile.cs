@@ -42,6 +42,15 @@ internal static class CnnProfile
         Time("add no-grad [64,32,28,28]", () => { var _ = an + an; });
         Time("maxpool fwd [64,32,28,28]", () => F.MaxPool2d(a, 2));
         Time("maxpool fwd+bwd [64,32,28,28]", () => F.MaxPool2d(a, 2).Sum().Backward());
+        // The 2x2/2 max-pool kernels alone on the first pool's shape (6.4 MB in, 1.6 MB out, 0.4 MB codes).
+        var pg = new Pool2dGeometry(64, 32, 28, 28, 2, 2, 14, 14, 2, 2, 0, 0, 1, 1, false);
+        var py = Tensor.Empty([64, 32, 14, 14], DType.Float32, Device.Cpu);
+        var pc = Tensor.Empty([64, 32, 14, 14], DType.UInt8, Device.Cpu);
+        var pgx = Tensor.Empty([64, 32, 28, 28], DType.Float32, Device.Cpu);
+        Time("maxpool2x2 kernel, values only", () => Backends.Cpu.CpuBackend.Instance.MaxPool2x2(an.View, py.View, null, pg));
+        Time("maxpool2x2 kernel, values and codes", () => Backends.Cpu.CpuBackend.Instance.MaxPool2x2(an.View, py.View, pc.View, pg));
+        Time("maxpool2x2 backward kernel", () => Backends.Cpu.CpuBackend.Instance.MaxPool2x2Backward(py.View, pc.View, pgx.View, pg));
+        Time("copy [64,32,28,28] (bandwidth reference)", () => pgx.CopyFrom(an));
         // Adam's fused update over the CNN's 421,642 parameters, with normal and with denormal (decayed) moments.
         var cpu = Backends.Cpu.CpuBackend.Instance;
         var ap = Tensor.Randn(421642); var ag = Tensor.Randn(421642) * 1e-3;

@@ -42,20 +42,20 @@ internal sealed unsafe partial class CpuBackend
         // Parallel over output rows: each reads two input rows and writes one output row.
         For(g.N * g.C * OH, 2L * W, (s, e) =>
         {
-            for (int r = s; r < e; r++)
-            {
-                int plane = r / OH, oh = r - plane * OH;
-                T* r0 = x + (long)plane * H * W + 2L * oh * W;
-                byte* c = codes == null ? null : codes + (long)r * OW;
-                if (Avx2.IsSupported) PoolRowAvx2(r0, r0 + W, y + (long)r * OW, c, OW);
-                else PoolRowScalar(r0, r0 + W, y + (long)r * OW, c, 0, OW);
-            }
+            if (Avx2.IsSupported) PoolRowsAvx2(x, y, codes, H, W, OH, OW, s, e);
+            else
+                for (int r = s; r < e; r++)
+                {
+                    int plane = r / OH, oh = r - plane * OH;
+                    T* r0 = x + (long)plane * H * W + 2L * oh * W;
+                    PoolRowScalar(r0, r0 + W, y + (long)r * OW, codes == null ? null : codes + (long)r * OW, OW);
+                }
         });
     }
 
-    static void PoolRowScalar<T>(T* r0, T* r1, T* y, byte* codes, int from, int n) where T : unmanaged, INumber<T>
+    static void PoolRowScalar<T>(T* r0, T* r1, T* y, byte* codes, int n) where T : unmanaged, INumber<T>
     {
-        for (int ow = from; ow < n; ow++)
+        for (int ow = 0; ow < n; ow++)
         {
             T best = r0[2 * ow];
             int code = 0;
@@ -71,36 +71,65 @@ internal sealed unsafe partial class CpuBackend
     }
 
     /// <summary>
-    /// One output row, a vector of outputs at a time (8 float / 4 double), the last partial vector with masked loads and
-    /// stores. Even and odd columns are separated in-lane (shuffle/unpack), the result is put back in order with one
-    /// 64-bit permute; the code bits come out of sign masks through a table that undoes the same lane order.
+    /// Output rows [rs, re), a vector of outputs at a time (8 float / 4 double). A row at least a vector wide ends with
+    /// a vector that overlaps the previous one (recomputing identical outputs, no masks); a shorter row is one masked
+    /// vector, its masks built once. Even and odd columns are separated in-lane (shuffle/unpack) and put back in order
+    /// with one 64-bit permute; the code bits come out of sign masks through a table that undoes the same lane order.
     /// </summary>
-    static void PoolRowAvx2<T>(T* r0, T* r1, T* y, byte* codes, int n) where T : unmanaged, INumber<T>
+    static void PoolRowsAvx2<T>(T* x, T* y, byte* codes, int H, int W, int OH, int OW, int rs, int re) where T : unmanaged, INumber<T>
     {
         int w = Vector256<T>.Count;
-        for (int ow = 0; ow < n; ow += w)
+        var inLo = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(2 * OW));
+        var inHi = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(2 * OW - w));
+        var outMask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(OW));
+        int plane = rs / OH, oh = rs - plane * OH;
+        for (int r = rs; r < re; r++)
         {
-            int t = Math.Min(w, n - ow);
-            LoadPairs(r0 + 2 * ow, t, out var a, out var b);
-            LoadPairs(r1 + 2 * ow, t, out var d, out var e);
-            var m1 = Later(b, a);
-            var best = Vector256.ConditionalSelect(m1, b, a);
-            var m2 = Later(d, best);
-            best = Vector256.ConditionalSelect(m2, d, best);
-            var m3 = Later(e, best);
-            best = Vector256.ConditionalSelect(m3, e, best);
-            best = Avx2.Permute4x64(best.AsDouble(), 0b11_01_10_00).As<double, T>();
-            if (t == w) best.Store(y + ow);
-            else MaskStore(y + ow, Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(t)), best);
-            if (codes == null) continue;
-            // code = 3 if m3, else 2 if m2, else 1 if m1, else 0: bit 1 = m2 | m3, bit 0 = m3 | (m1 & ~m2).
-            uint bit1 = Vector256.ExtractMostSignificantBits(m2 | m3);
-            uint bit0 = Vector256.ExtractMostSignificantBits(m3 | Vector256.AndNot(m1, m2));
-            ulong[] spread = typeof(T) == typeof(float) ? SpreadFloat : SpreadDouble;
-            ulong packed = spread[bit0] | (spread[bit1] << 1);
-            if (t == 8) *(ulong*)(codes + ow) = packed;
-            else if (t == 4 && w == 4) *(uint*)(codes + ow) = (uint)packed;
-            else for (int i = 0; i < t; i++) codes[ow + i] = (byte)(packed >> (8 * i));
+            T* r0 = x + (long)plane * H * W + 2L * oh * W;
+            T* yr = y + (long)r * OW;
+            byte* cr = codes == null ? null : codes + (long)r * OW;
+            if (OW >= w)
+                for (int ow = 0; ; ow += w)
+                {
+                    if (ow > OW - w) ow = OW - w;
+                    PoolVector(r0 + 2 * ow, r0 + W + 2 * ow, yr + ow, cr == null ? null : cr + ow, w, inLo, inHi, outMask);
+                    if (ow == OW - w) break;
+                }
+            else PoolVector(r0, r0 + W, yr, cr, OW, inLo, inHi, outMask);
+            if (++oh == OH) { oh = 0; plane++; }
+        }
+    }
+
+    /// <summary>t outputs (a full vector, or t &lt; w with the masks for t): values, and codes unless null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void PoolVector<T>(T* r0, T* r1, T* y, byte* codes, int t, Vector256<int> inLo, Vector256<int> inHi, Vector256<int> outMask)
+        where T : unmanaged, INumber<T>
+    {
+        int w = Vector256<T>.Count;
+        LoadPairs(r0, t, inLo, inHi, out var a, out var b);
+        LoadPairs(r1, t, inLo, inHi, out var d, out var e);
+        var m1 = Later(b, a);
+        var best = Vector256.ConditionalSelect(m1, b, a);
+        var m2 = Later(d, best);
+        best = Vector256.ConditionalSelect(m2, d, best);
+        var m3 = Later(e, best);
+        best = Vector256.ConditionalSelect(m3, e, best);
+        best = Avx2.Permute4x64(best.AsDouble(), 0b11_01_10_00).As<double, T>();
+        if (t == w) best.Store(y);
+        else MaskStore(y, outMask, best);
+        if (codes == null) return;
+        // code = 3 if m3, else 2 if m2, else 1 if m1, else 0: bit 1 = m2 | m3, bit 0 = m3 | (m1 & ~m2).
+        uint bit1 = Vector256.ExtractMostSignificantBits(m2 | m3);
+        uint bit0 = Vector256.ExtractMostSignificantBits(m3 | Vector256.AndNot(m1, m2));
+        ulong[] spread = typeof(T) == typeof(float) ? SpreadFloat : SpreadDouble;
+        ulong packed = spread[bit0] | (spread[bit1] << 1);
+        if (t == 8) *(ulong*)codes = packed;
+        else if (t == 4) *(uint*)codes = (uint)packed;
+        else
+        {
+            if ((t & 4) != 0) { *(uint*)codes = (uint)packed; codes += 4; packed >>= 32; }
+            if ((t & 2) != 0) { *(ushort*)codes = (ushort)packed; codes += 2; packed >>= 16; }
+            if ((t & 1) != 0) *codes = (byte)packed;
         }
     }
 
@@ -110,20 +139,17 @@ internal sealed unsafe partial class CpuBackend
         => Vector256.GreaterThan(v, best) | ~Vector256.Equals(v, v);
 
     /// <summary>
-    /// Loads 2t consecutive elements (t column pairs) and splits them into even and odd columns, in the in-lane order
-    /// the shuffles give (float windows 0,1,4,5,2,3,6,7; double 0,2,1,3). Masked loads past t never touch memory.
+    /// Loads 2t consecutive elements (t column pairs; masked by <paramref name="inLo"/>/<paramref name="inHi"/> when t is
+    /// short, never touching memory past them) and splits them into even and odd columns, in the in-lane order the
+    /// shuffles give (float windows 0,1,4,5,2,3,6,7; double 0,2,1,3).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void LoadPairs<T>(T* p, int t, out Vector256<T> even, out Vector256<T> odd) where T : unmanaged
+    static void LoadPairs<T>(T* p, int t, Vector256<int> inLo, Vector256<int> inHi, out Vector256<T> even, out Vector256<T> odd) where T : unmanaged
     {
         int w = Vector256<T>.Count;
         Vector256<T> lo, hi;
         if (t == w) { lo = Vector256.Load(p); hi = Vector256.Load(p + w); }
-        else
-        {
-            lo = MaskLoad(p, Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(2 * t)));
-            hi = MaskLoad(p + w, Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(2 * t - w)));
-        }
+        else { lo = MaskLoad(p, inLo); hi = MaskLoad(p + w, inHi); }
         if (typeof(T) == typeof(float))
         {
             even = Avx.Shuffle(lo.AsSingle(), hi.AsSingle(), 0b10_00_10_00).As<float, T>();
@@ -172,6 +198,10 @@ internal sealed unsafe partial class CpuBackend
         int H = g.H, W = g.W, OH = g.OH, OW = g.OW;
         For(g.N * g.C, (long)H * W, (s, e) =>
         {
+            int w = Vector256<T>.Count;
+            var inMask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(OW));
+            var outLo = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(2 * OW));
+            var outHi = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(2 * OW - w));
             for (int plane = s; plane < e; plane++)
             {
                 T* dst = gx + (long)plane * H * W;
@@ -179,8 +209,18 @@ internal sealed unsafe partial class CpuBackend
                 {
                     long r = (long)plane * OH + oh;
                     T* r0 = dst + 2 * oh * W;
-                    if (Avx2.IsSupported) UnpoolRowAvx2(gy + r * OW, codes + r * OW, r0, r0 + W, OW);
-                    else UnpoolRowScalar(gy + r * OW, codes + r * OW, r0, r0 + W, OW);
+                    T* gr = gy + r * OW;
+                    byte* cr = codes + r * OW;
+                    if (!Avx2.IsSupported) UnpoolRowScalar(gr, cr, r0, r0 + W, OW);
+                    else if (OW >= w)
+                        for (int ow = 0; ; ow += w)
+                        {
+                            // The last vector may overlap the previous one: it rewrites the same values.
+                            if (ow > OW - w) ow = OW - w;
+                            UnpoolVector(gr + ow, cr + ow, r0 + 2 * ow, r0 + W + 2 * ow, w, inMask, outLo, outHi);
+                            if (ow == OW - w) break;
+                        }
+                    else UnpoolVector(gr, cr, r0, r0 + W, OW, inMask, outLo, outHi);
                     // An odd width leaves a last column no window covers.
                     for (int j = 2 * OW; j < W; j++) { r0[j] = T.Zero; r0[W + j] = T.Zero; }
                 }
@@ -202,35 +242,35 @@ internal sealed unsafe partial class CpuBackend
         }
     }
 
-    /// <summary>One output row of gradient: codes widened to lanes, four masked copies of the gradient interleaved into the two input rows.</summary>
-    static void UnpoolRowAvx2<T>(T* gy, byte* codes, T* r0, T* r1, int n) where T : unmanaged, INumber<T>
+    /// <summary>
+    /// t outputs' gradient (a full vector, or t &lt; w with the masks for t): codes widened to lanes, four masked copies
+    /// of the gradient interleaved into the two input rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void UnpoolVector<T>(T* gy, byte* codes, T* r0, T* r1, int t, Vector256<int> inMask, Vector256<int> outLo, Vector256<int> outHi)
+        where T : unmanaged, INumber<T>
     {
         int w = Vector256<T>.Count;
-        for (int ow = 0; ow < n; ow += w)
+        Vector256<T> v, c;
+        if (t == w)
         {
-            int t = Math.Min(w, n - ow);
-            Vector256<T> v;
-            Vector256<T> c;
-            if (t == w)
-            {
-                v = Vector256.Load(gy + ow);
-                c = typeof(T) == typeof(float)
-                    ? Avx2.ConvertToVector256Int32(codes + ow).As<int, T>()
-                    : Avx2.ConvertToVector256Int64(codes + ow).As<long, T>();
-            }
-            else
-            {
-                v = MaskLoad(gy + ow, Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(t)));
-                ulong packed = 0;
-                for (int i = 0; i < t; i++) packed |= (ulong)codes[ow + i] << (8 * i);
-                var bytes = Vector128.CreateScalar(packed).AsByte();
-                c = typeof(T) == typeof(float)
-                    ? Avx2.ConvertToVector256Int32(bytes).As<int, T>()
-                    : Avx2.ConvertToVector256Int64(bytes).As<long, T>();
-            }
-            StorePairs(r0 + 2 * ow, t, v & CodeIs<T>(c, 0), v & CodeIs<T>(c, 1));
-            StorePairs(r1 + 2 * ow, t, v & CodeIs<T>(c, 2), v & CodeIs<T>(c, 3));
+            v = Vector256.Load(gy);
+            c = typeof(T) == typeof(float)
+                ? Avx2.ConvertToVector256Int32(codes).As<int, T>()
+                : Avx2.ConvertToVector256Int64(codes).As<long, T>();
         }
+        else
+        {
+            v = MaskLoad(gy, inMask);
+            ulong packed = 0;
+            for (int i = 0; i < t; i++) packed |= (ulong)codes[i] << (8 * i);
+            var bytes = Vector128.CreateScalar(packed).AsByte();
+            c = typeof(T) == typeof(float)
+                ? Avx2.ConvertToVector256Int32(bytes).As<int, T>()
+                : Avx2.ConvertToVector256Int64(bytes).As<long, T>();
+        }
+        StorePairs(r0, t, v & CodeIs<T>(c, 0), v & CodeIs<T>(c, 1), outLo, outHi);
+        StorePairs(r1, t, v & CodeIs<T>(c, 2), v & CodeIs<T>(c, 3), outLo, outHi);
     }
 
     /// <summary>All-ones lanes where the (integer) code equals <paramref name="k"/>.</summary>
@@ -242,7 +282,7 @@ internal sealed unsafe partial class CpuBackend
 
     /// <summary>Interleaves even-column and odd-column values and stores the 2t elements in order (masked when t is short).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void StorePairs<T>(T* p, int t, Vector256<T> even, Vector256<T> odd) where T : unmanaged
+    static void StorePairs<T>(T* p, int t, Vector256<T> even, Vector256<T> odd, Vector256<int> outLo, Vector256<int> outHi) where T : unmanaged
     {
         Vector256<T> lo, hi;
         if (typeof(T) == typeof(float))
@@ -259,7 +299,7 @@ internal sealed unsafe partial class CpuBackend
         var second = Avx.Permute2x128(lo.AsDouble(), hi.AsDouble(), 0x31).As<double, T>();
         int w = Vector256<T>.Count;
         if (t == w) { first.Store(p); second.Store(p + w); return; }
-        MaskStore(p, Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(2 * t)), first);
-        if (2 * t > w) MaskStore(p + w, Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(2 * t - w)), second);
+        MaskStore(p, outLo, first);
+        if (2 * t > w) MaskStore(p + w, outHi, second);
     }
 }
