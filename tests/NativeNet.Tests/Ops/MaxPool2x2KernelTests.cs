@@ -81,6 +81,19 @@ public class MaxPool2x2KernelTests
         var gxFast = Tensor.Full(shape, 5, dtype); // stale values must all be overwritten
         cpu.MaxPool2x2Backward(gy.View, codes.View, gxFast.View, g);
         AssertSameValues(ToDoubles(gxRef), ToDoubles(gxFast), what + " backward");
+
+        // Dead codes (pooling a ReLU's output): bit 2 set exactly where the maximum is not positive, the argmax bits
+        // unchanged, and the backward equals ReLU's rule applied to the plain one: x > 0 ? gx : 0.
+        var deadCodes = Tensor.Full(outShape, 9, DType.UInt8);
+        cpu.MaxPool2x2(x.View, yFast.View, deadCodes.View, g, markDead: true);
+        var dead = deadCodes.ToArray<byte>();
+        for (int i = 0; i < dead.Length; i++)
+            Assert.True(dead[i] == (code[i] | (expected[i] > 0 ? 0 : 4)), $"{what}: output {i} (max {expected[i]}) dead code {dead[i]}, argmax code {code[i]}");
+        var gxDead = Tensor.Full(shape, 5, dtype);
+        cpu.MaxPool2x2Backward(gy.View, deadCodes.View, gxDead.View, g);
+        var xs = ToDoubles(x);
+        var masked = ToDoubles(gxRef).Select((v, i) => xs[i] > 0 ? v : 0).ToArray();
+        AssertSameValues(masked, ToDoubles(gxDead), what + " backward with dead codes");
     }
 
     static double[] ToDoubles(Tensor t) => TorchReferenceTests.ToDoubles(t);
@@ -114,6 +127,38 @@ public class MaxPool2x2KernelTests
         Check("MaxPool2d 2x2 odd", x => Tensor.MaxPool2d(x[0], [2], stride: [2]), [Distinct(72, 2, 1, 5, 7)]);
         // A permuted (non-contiguous) input goes through Contiguous first.
         Check("MaxPool2d 2x2 permuted", x => Tensor.MaxPool2d(x[0].Permute(0, 3, 1, 2), [2]), [Distinct(73, 1, 6, 10, 2)]);
+    }
+
+    [Fact]
+    public void AfterRelu_GradCheck_AloneSharedAndFused()
+    {
+        // Values on both sides of zero: whole windows die, others keep one positive maximum.
+        Check("Relu-MaxPool", x => Tensor.MaxPool2d(x[0].Relu(), [2]), [Distinct(74, 2, 3, 6, 18)]);
+        // The ReLU output also feeds a second consumer: the summed gradient needs ReLU's full backward.
+        Check("Relu-MaxPool shared", x =>
+        {
+            var r = x[0].Relu();
+            return Tensor.MaxPool2d(r, [2]).Sum().Add(r.Mul(r).Sum());
+        }, [Distinct(75, 1, 2, 6, 10)]);
+        // The fused Conv+ReLU kernel's output (a compiled graph's fusion) takes the same path.
+        Check("ConvRelu-MaxPool", x => Tensor.MaxPool2d(Tensor.Conv2dCore(x[0], x[1], x[2], null, [1], null, 1, relu: true), [2]),
+            [Distinct(76, 1, 2, 6, 8), Distinct(77, 3, 2, 3, 3), Distinct(78, 3)]);
+    }
+
+    [Fact]
+    public void AfterRelu_MatchesUnfusedGradient_Float32()
+    {
+        Tensor.ManualSeed(12);
+        using var scope = Tensor.Scope();
+        var z = Tensor.Randn(4, 8, 14, 30);
+        z.RequiresGrad = true;
+        var gy = Tensor.Randn(4, 8, 7, 15);
+        Tensor.MaxPool2d(z.Relu(), [2]).Backward(gy);
+        var fused = z.Grad!.ToArray<float>();
+        z.Grad = null;
+        // The same function with the pool reading a copy of the ReLU output: no fusion (its GradFn is the copy's).
+        Tensor.MaxPool2d(z.Relu().Mul(1.0), [2]).Backward(gy);
+        Assert.Equal(z.Grad!.ToArray<float>(), fused);
     }
 
     [Fact]

@@ -51,6 +51,9 @@ internal static class CnnProfile
         Time("maxpool2x2 kernel, values and codes", () => Backends.Cpu.CpuBackend.Instance.MaxPool2x2(an.View, py.View, pc.View, pg));
         Time("maxpool2x2 backward kernel", () => Backends.Cpu.CpuBackend.Instance.MaxPool2x2Backward(py.View, pc.View, pgx.View, pg));
         Time("copy [64,32,28,28] (bandwidth reference)", () => pgx.CopyFrom(an));
+        var rg = Tensor.Randn(64, 32, 28, 28);
+        Time("relu grad op [64,32,28,28] (backward's kernel)", () => Tensor.BinaryForward(BinaryOp.ReluGrad, rg, an, "ReluGrad"));
+        Time("relu op no-grad [64,32,28,28]", () => an.Relu());
         // Adam's fused update over the CNN's 421,642 parameters, with normal and with denormal (decayed) moments.
         var cpu = Backends.Cpu.CpuBackend.Instance;
         var ap = Tensor.Randn(421642); var ag = Tensor.Randn(421642) * 1e-3;

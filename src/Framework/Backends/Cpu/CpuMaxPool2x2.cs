@@ -19,12 +19,16 @@ internal sealed unsafe partial class CpuBackend
         => g.KH == 2 && g.KW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.PadH == 0 && g.PadW == 0
            && g.DilationH == 1 && g.DilationW == 1 && 2 * g.OH <= g.H && 2 * g.OW <= g.W;
 
-    /// <summary>Forward of the 2×2/2 case: window maxima into <paramref name="y"/>; window codes (UInt8, y's shape) unless <paramref name="codes"/> is null.</summary>
-    internal void MaxPool2x2(TensorView x, TensorView y, TensorView? codes, in Pool2dGeometry g)
+    /// <summary>
+    /// Forward of the 2×2/2 case: window maxima into <paramref name="y"/>; window codes (UInt8, y's shape) unless
+    /// <paramref name="codes"/> is null. With <paramref name="markDead"/> a window whose maximum is not positive gets
+    /// code bit 2 (4..7): its backward writes zeros only, which is ReLU's gradient rule when x is a ReLU's output.
+    /// </summary>
+    internal void MaxPool2x2(TensorView x, TensorView y, TensorView? codes, in Pool2dGeometry g, bool markDead = false)
     {
         byte* c = codes is { } cv ? P<byte>(cv) : null;
-        if (x.DType == DType.Float32) Pool2x2(P<float>(x), P<float>(y), c, g);
-        else if (x.DType == DType.Float64) Pool2x2(P<double>(x), P<double>(y), c, g);
+        if (x.DType == DType.Float32) Pool2x2(P<float>(x), P<float>(y), c, g, markDead);
+        else if (x.DType == DType.Float64) Pool2x2(P<double>(x), P<double>(y), c, g, markDead);
         else throw new DTypeMismatchException("MaxPool2d", $"needs a floating-point input, got {x.DType.Name()}");
     }
 
@@ -36,24 +40,24 @@ internal sealed unsafe partial class CpuBackend
         else throw new DTypeMismatchException("MaxPool2dBackward", $"needs a floating-point gradient, got {gy.DType.Name()}");
     }
 
-    static void Pool2x2<T>(T* x, T* y, byte* codes, Pool2dGeometry g) where T : unmanaged, INumber<T>
+    static void Pool2x2<T>(T* x, T* y, byte* codes, Pool2dGeometry g, bool markDead) where T : unmanaged, INumber<T>
     {
         int H = g.H, W = g.W, OH = g.OH, OW = g.OW;
         // Parallel over output rows: each reads two input rows and writes one output row.
         For(g.N * g.C * OH, 2L * W, (s, e) =>
         {
-            if (Avx2.IsSupported) PoolRowsAvx2(x, y, codes, H, W, OH, OW, s, e);
+            if (Avx2.IsSupported) PoolRowsAvx2(x, y, codes, H, W, OH, OW, s, e, markDead);
             else
                 for (int r = s; r < e; r++)
                 {
                     int plane = r / OH, oh = r - plane * OH;
                     T* r0 = x + (long)plane * H * W + 2L * oh * W;
-                    PoolRowScalar(r0, r0 + W, y + (long)r * OW, codes == null ? null : codes + (long)r * OW, OW);
+                    PoolRowScalar(r0, r0 + W, y + (long)r * OW, codes == null ? null : codes + (long)r * OW, OW, markDead);
                 }
         });
     }
 
-    static void PoolRowScalar<T>(T* r0, T* r1, T* y, byte* codes, int n) where T : unmanaged, INumber<T>
+    static void PoolRowScalar<T>(T* r0, T* r1, T* y, byte* codes, int n, bool markDead) where T : unmanaged, INumber<T>
     {
         for (int ow = 0; ow < n; ow++)
         {
@@ -66,6 +70,7 @@ internal sealed unsafe partial class CpuBackend
             v = r1[2 * ow + 1];
             if (v > best || T.IsNaN(v)) { best = v; code = 3; }
             y[ow] = best;
+            if (markDead && !(best > T.Zero)) code |= 4;
             if (codes != null) codes[ow] = (byte)code;
         }
     }
@@ -76,7 +81,7 @@ internal sealed unsafe partial class CpuBackend
     /// vector, its masks built once. Even and odd columns are separated in-lane (shuffle/unpack) and put back in order
     /// with one 64-bit permute; the code bits come out of sign masks through a table that undoes the same lane order.
     /// </summary>
-    static void PoolRowsAvx2<T>(T* x, T* y, byte* codes, int H, int W, int OH, int OW, int rs, int re) where T : unmanaged, INumber<T>
+    static void PoolRowsAvx2<T>(T* x, T* y, byte* codes, int H, int W, int OH, int OW, int rs, int re, bool markDead) where T : unmanaged, INumber<T>
     {
         int w = Vector256<T>.Count;
         var inLo = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(2 * OW));
@@ -92,17 +97,17 @@ internal sealed unsafe partial class CpuBackend
                 for (int ow = 0; ; ow += w)
                 {
                     if (ow > OW - w) ow = OW - w;
-                    PoolVector(r0 + 2 * ow, r0 + W + 2 * ow, yr + ow, cr == null ? null : cr + ow, w, inLo, inHi, outMask);
+                    PoolVector(r0 + 2 * ow, r0 + W + 2 * ow, yr + ow, cr == null ? null : cr + ow, w, inLo, inHi, outMask, markDead);
                     if (ow == OW - w) break;
                 }
-            else PoolVector(r0, r0 + W, yr, cr, OW, inLo, inHi, outMask);
+            else PoolVector(r0, r0 + W, yr, cr, OW, inLo, inHi, outMask, markDead);
             if (++oh == OH) { oh = 0; plane++; }
         }
     }
 
     /// <summary>t outputs (a full vector, or t &lt; w with the masks for t): values, and codes unless null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void PoolVector<T>(T* r0, T* r1, T* y, byte* codes, int t, Vector256<int> inLo, Vector256<int> inHi, Vector256<int> outMask)
+    static void PoolVector<T>(T* r0, T* r1, T* y, byte* codes, int t, Vector256<int> inLo, Vector256<int> inHi, Vector256<int> outMask, bool markDead)
         where T : unmanaged, INumber<T>
     {
         int w = Vector256<T>.Count;
@@ -114,15 +119,16 @@ internal sealed unsafe partial class CpuBackend
         best = Vector256.ConditionalSelect(m2, d, best);
         var m3 = Later(e, best);
         best = Vector256.ConditionalSelect(m3, e, best);
-        best = Avx2.Permute4x64(best.AsDouble(), 0b11_01_10_00).As<double, T>();
-        if (t == w) best.Store(y);
-        else MaskStore(y, outMask, best);
+        var ordered = Avx2.Permute4x64(best.AsDouble(), 0b11_01_10_00).As<double, T>();
+        if (t == w) ordered.Store(y);
+        else MaskStore(y, outMask, ordered);
         if (codes == null) return;
         // code = 3 if m3, else 2 if m2, else 1 if m1, else 0: bit 1 = m2 | m3, bit 0 = m3 | (m1 & ~m2).
         uint bit1 = Vector256.ExtractMostSignificantBits(m2 | m3);
         uint bit0 = Vector256.ExtractMostSignificantBits(m3 | Vector256.AndNot(m1, m2));
         ulong[] spread = typeof(T) == typeof(float) ? SpreadFloat : SpreadDouble;
         ulong packed = spread[bit0] | (spread[bit1] << 1);
+        if (markDead) packed |= spread[~Vector256.GreaterThan(best, Vector256<T>.Zero).ExtractMostSignificantBits() & (uint)(spread.Length - 1)] << 2;
         if (t == 8) *(ulong*)codes = packed;
         else if (t == 4) *(uint*)codes = (uint)packed;
         else
