@@ -33,6 +33,7 @@ internal static class CnnProfile
         Time("conv1 forward", () => F.Conv2d(x1, w1, b1, padding: 1));
         Time("conv1 forward+backward", () => F.Conv2d(x1, w1, b1, padding: 1).Sum().Backward());
         Time("conv1 relu fwd", () => F.Relu(F.Conv2d(x1, w1, b1, padding: 1)));
+        Time("conv1 fused relu fwd (Sequential's Conv2d+Relu)", () => Tensor.Conv2dCore(x1, w1, b1, null, [1], null, 1, relu: true));
         Time("conv2 forward", () => F.Conv2d(x2, w2, b2, padding: 1));
         Time("conv2 forward+backward", () => F.Conv2d(x2, w2, b2, padding: 1).Sum().Backward());
         Time("sum+backward of [64,64,14,14]", () => (x2 * 1.0f).Sum().Backward());

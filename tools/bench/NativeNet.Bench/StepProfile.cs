@@ -5,8 +5,9 @@ using NativeNet.Optim;
 namespace NativeNet.Bench;
 
 /// <summary>
-/// Where the CNN training step's time goes, inside the real step (batch 64, Adam): each forward layer timed around
-/// its call, each backward node through the autograd engine's node timer, then ZeroGrad and Adam's Step. Medians
+/// Where the CNN training step's time goes, inside the real step (batch 64, Adam): the forward (each layer timed
+/// around its own call with STEPPROF_LAYERS=1), each backward node through the autograd engine's node timer, then
+/// ZeroGrad and Adam's Step. Medians
 /// over many steps (the machine is shared, so single samples are noisy).
 /// </summary>
 internal static class StepProfile
@@ -37,6 +38,8 @@ internal static class StepProfile
             while (perStep.ContainsKey(key)) key = $"bwd {name} #{++k}";
             perStep[key] = ticks * 1e3 / Stopwatch.Frequency;
         };
+        // Layer by layer (STEPPROF_LAYERS=1) bypasses Sequential's Conv+ReLU fusion; by default the model runs whole.
+        bool byLayer = Environment.GetEnvironmentVariable("STEPPROF_LAYERS") == "1";
         const int steps = 60, warmup = 10;
         for (int s = 0; s < steps + warmup; s++)
         {
@@ -44,12 +47,16 @@ internal static class StepProfile
             var total = Stopwatch.StartNew();
             using var scope = Tensor.Scope();
             var h = x;
-            for (int i = 0; i < layers.Length; i++)
-            {
-                long t0 = Stopwatch.GetTimestamp();
-                h = layers[i].Call(h);
-                perStep[$"fwd {i} {layers[i].GetType().Name}"] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-            }
+            long tf = Stopwatch.GetTimestamp();
+            if (byLayer)
+                for (int i = 0; i < layers.Length; i++)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    h = layers[i].Call(h);
+                    perStep[$"fwd {i} {layers[i].GetType().Name}"] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                }
+            else h = model.Call(x);
+            perStep["forward (all)"] = Stopwatch.GetElapsedTime(tf).TotalMilliseconds;
             long tl = Stopwatch.GetTimestamp();
             var loss = ce.Call(h, y);
             perStep["fwd loss"] = Stopwatch.GetElapsedTime(tl).TotalMilliseconds;
