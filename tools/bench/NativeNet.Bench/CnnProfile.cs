@@ -61,7 +61,7 @@ internal static class CnnProfile
         var am = Tensor.Randn(421642) * 1e-4; var av = Tensor.Rand(421642) * 1e-7;
         var dm = Tensor.Full([421642], 1e-39); var dv = Tensor.Full([421642], 1e-40); var zg = Tensor.Zeros(421642);
         Time("adam kernel 421k, normal state", () => cpu.AdamStep(ap.View, ag.View, am.View, av.View, null, new AdamParams(1e-3, 0.9, 0.999, 1e-8, 0, false, false, false, 100)));
-        Time("adam kernel 421k, denormal state, zero grad", () =>
+        Time("adam kernel 421k, subnormal state at entry, zero grad", () =>
         {
             dm.FillInPlace(1e-39); dv.FillInPlace(1e-40);
             cpu.AdamStep(ap.View, zg.View, dm.View, dv.View, null, new AdamParams(1e-3, 0.9, 0.999, 1e-8, 0, false, false, false, 100));
