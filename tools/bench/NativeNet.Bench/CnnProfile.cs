@@ -55,6 +55,12 @@ internal static class CnnProfile
         var rg = Tensor.Randn(64, 32, 28, 28);
         Time("relu grad op [64,32,28,28] (backward's kernel)", () => Tensor.BinaryForward(BinaryOp.ReluGrad, rg, an, "ReluGrad"));
         Time("relu op no-grad [64,32,28,28]", () => an.Relu());
+        var g2 = Tensor.Randn(64, 64, 14, 14);
+        Time("conv bias grad: sum [64,32,28,28] over (0,2,3)", () => rg.Sum([0, 2, 3]));
+        Time("conv bias grad: sum [64,64,14,14] over (0,2,3)", () => g2.Sum([0, 2, 3]));
+        Time("sum all [64,32,28,28] (reference)", () => rg.Sum());
+        Time("sum [64,32,28,28] over (2,3)", () => rg.Sum([2, 3]));
+        Time("sum [64,32,784] over 2, keepDim", () => rg.Reshape(64, 32, 784).Sum([2], true));
         // Adam's fused update over the CNN's 421,642 parameters, with normal and with denormal (decayed) moments.
         var cpu = Backends.Cpu.CpuBackend.Instance;
         var ap = Tensor.Randn(421642); var ag = Tensor.Randn(421642) * 1e-3;
