@@ -40,6 +40,22 @@ public class MaxPool2x2KernelTests
                 Compare(dtype, [n, c, h, w], nanFraction, seed: h * 100 + w);
     }
 
+    [Fact]
+    public void ScalarLoops_MatchTheGeneralLoop()
+    {
+        // The loops machines without AVX2 run, on the same checks.
+        CpuBackend.ScalarPool2x2ForTests = true;
+        try
+        {
+            foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+            {
+                Compare(dtype, [2, 2, 14, 14], 0.1, seed: 5);
+                Compare(dtype, [1, 3, 9, 35], 0.0, seed: 6);
+            }
+        }
+        finally { CpuBackend.ScalarPool2x2ForTests = false; }
+    }
+
     static void Compare(DType dtype, int[] shape, double nanFraction, int seed)
     {
         using var scope = Tensor.Scope();

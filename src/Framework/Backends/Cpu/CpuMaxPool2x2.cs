@@ -14,6 +14,11 @@ namespace NativeNet.Backends.Cpu;
 /// </summary>
 internal sealed unsafe partial class CpuBackend
 {
+    /// <summary>Tests set this to run the scalar loops that machines without AVX2 use (results are the same either way).</summary>
+    internal static bool ScalarPool2x2ForTests;
+
+    static bool VectorizePool2x2 => Avx2.IsSupported && !ScalarPool2x2ForTests;
+
     /// <summary>True when <paramref name="g"/> is a non-overlapping 2×2/2 window without padding or dilation, all windows inside the input.</summary>
     internal static bool IsMaxPool2x2(in Pool2dGeometry g)
         => g.KH == 2 && g.KW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.PadH == 0 && g.PadW == 0
@@ -46,7 +51,7 @@ internal sealed unsafe partial class CpuBackend
         // Parallel over output rows: each reads two input rows and writes one output row.
         For(g.N * g.C * OH, 2L * W, (s, e) =>
         {
-            if (Avx2.IsSupported) PoolRowsAvx2(x, y, codes, H, W, OH, OW, s, e, markDead);
+            if (VectorizePool2x2) PoolRowsAvx2(x, y, codes, H, W, OH, OW, s, e, markDead);
             else
                 for (int r = s; r < e; r++)
                 {
@@ -208,6 +213,7 @@ internal sealed unsafe partial class CpuBackend
             var inMask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(OW));
             var outLo = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(2 * OW));
             var outHi = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(2 * OW - w));
+            bool vectorize = VectorizePool2x2;
             for (int plane = s; plane < e; plane++)
             {
                 T* dst = gx + (long)plane * H * W;
@@ -217,7 +223,7 @@ internal sealed unsafe partial class CpuBackend
                     T* r0 = dst + 2 * oh * W;
                     T* gr = gy + r * OW;
                     byte* cr = codes + r * OW;
-                    if (!Avx2.IsSupported) UnpoolRowScalar(gr, cr, r0, r0 + W, OW);
+                    if (!vectorize) UnpoolRowScalar(gr, cr, r0, r0 + W, OW);
                     else if (OW >= w)
                         for (int ow = 0; ; ow += w)
                         {
