@@ -81,6 +81,9 @@ public static class Autograd
         finally { GraphTracer.Deactivate(tracer); }
     }
 
+    /// <summary>Profiling hook (benchmarks): called with each node's name and the Stopwatch ticks its backward took.</summary>
+    [ThreadStatic] internal static Action<string, long>? NodeTimer;
+
     static void Run(Tensor root, BackwardNode start, Tensor gradient, Tensor? userGradient, bool retainGraph)
     {
         var deps = new Dictionary<BackwardNode, int>(ReferenceEqualityComparer.Instance);
@@ -106,11 +109,13 @@ public static class Autograd
             var n = ready.Pop();
             pending.Remove(n, out var g);
             Tensor?[]? grads = null;
+            long started = NodeTimer != null ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             if (g != null)
             {
                 if (n is AccumulateGrad acc) acc.Accumulate(g, CanAdopt(g, userGradient, pending));
                 else grads = n.Apply(g, retainGraph);
             }
+            NodeTimer?.Invoke(n.Name, System.Diagnostics.Stopwatch.GetTimestamp() - started);
             for (int i = 0; i < n.Next.Length; i++)
             {
                 var nx = n.Next[i];

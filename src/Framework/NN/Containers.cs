@@ -46,10 +46,28 @@ public class Sequential : Model, IEnumerable<Module>
         }
     }
 
-    /// <summary>Runs the children in order.</summary>
+    /// <summary>
+    /// Runs the children in order. A built-in <see cref="Conv2d"/> directly followed by a built-in <see cref="Relu"/>,
+    /// neither with hooks, runs as one op: ReLU applied in the convolution's output pass, one backward node for both
+    /// (the same values and gradients, one pass over the activation fewer, as PyTorch's fused conv-relu modules).
+    /// </summary>
     public override Tensor Forward(Tensor x)
     {
-        for (int i = 0; i < Count; i++) x = ModuleAt(i).Call(x);
+        int n = Count;
+        for (int i = 0; i < n; i++)
+        {
+            var m = ModuleAt(i);
+            if (i + 1 < n && m.GetType() == typeof(Conv2d) && ModuleAt(i + 1) is var next && next.GetType() == typeof(Relu)
+                && m.HasNoForwardHooks && next.HasNoForwardHooks && x is not KerasTensor)
+            {
+                var c = (Conv2d)m;
+                x = Tensor.Conv2dCore(x, c.Weight, c.Bias, [c.Stride.Item1, c.Stride.Item2], [c.Padding.Item1, c.Padding.Item2],
+                    [c.Dilation.Item1, c.Dilation.Item2], c.Groups, relu: true);
+                i++;
+                continue;
+            }
+            x = m.Call(x);
+        }
         return x;
     }
 

@@ -48,6 +48,8 @@ public static partial class F
         if (bias != null && (bias.Dim != 1 || bias.Shape[0] != weight.Shape[0]))
             throw new ShapeMismatchException("Linear", $"bias must be [{weight.Shape[0]}], got {ShapeUtil.Format(bias.Shape.ToArray())}");
         var tr = GraphTracer.Current;
+        if (tr == null && input.Dim >= 2 && input.Device == weight.Device && (bias == null || (bias.DType == input.DType && bias.Device == input.Device)))
+            return Tensor.LinearPrimitive(input, weight, bias);
         int mark = tr?.Mark ?? 0;
         using var wt = weight.T;
         Tensor r;

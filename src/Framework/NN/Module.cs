@@ -49,6 +49,9 @@ public abstract partial class Module
         return y;
     }
 
+    /// <summary>True when no forward pre-hook, forward hook or global forward hook would observe a call of this module.</summary>
+    internal bool HasNoForwardHooks => preHooks == null && postHooks == null && globalPostHooks == null;
+
     /// <summary>The computation of a one-input module (<c>module.forward(x)</c>). Call the module with <see cref="Call(Tensor)"/> instead.</summary>
     public virtual Tensor Forward(Tensor x) =>
         throw new InvalidOperationException($"{GetType().Name} does not override Forward(Tensor); it cannot be called with one input");

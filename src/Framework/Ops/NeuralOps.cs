@@ -115,7 +115,7 @@ public partial class Tensor
         Autograd.Record(y, relu ? "ConvRelu" : op, inputs, gout =>
         {
             // Conv+Relu: ReLU's backward first (the gradient passes where the output is positive).
-            var gy = ys != null ? BinaryForward(BinaryOp.ReluGrad, gout, ys, "ReluGrad") : gout;
+            var gy = ys != null ? ReluBackward(gout, ys) : gout;
             var gc = gy.Contiguous();
             Tensor? gx = null, gw = null, gb = null;
             if (needX)
@@ -166,6 +166,7 @@ public partial class Tensor
     {
         input.ThrowIfDisposed();
         var g = PoolGeometry(input, kernelSize, stride, padding, dilation, ceilMode, false, "MaxPool");
+        if (input.Backend is Backends.Cpu.CpuBackend cpu && Backends.Cpu.CpuBackend.IsMaxPool2x2(g)) return MaxPool2x2(cpu, input, g, ceilMode);
         var x = input.Contiguous();
         var y = Empty([g.N, g.C, g.OH, g.OW], input.DType, input.Device);
         var idx = Empty([g.N, g.C, g.OH, g.OW], DType.Int64, input.Device).Unown();
@@ -186,6 +187,56 @@ public partial class Tensor
         }
         else idx.Dispose();
         return y;
+    }
+
+    /// <summary>
+    /// The CPU 2×2/2 case: a vectorized kernel that saves a one-byte window code per output for the backward (none
+    /// without grad), whose gradient writes every input element once instead of clearing and scattering.
+    /// </summary>
+    static Tensor MaxPool2x2(Backends.Cpu.CpuBackend cpu, Tensor input, Pool2dGeometry g, bool ceilMode)
+    {
+        var x = input.Contiguous();
+        var y = Empty([g.N, g.C, g.OH, g.OW], input.DType, input.Device);
+        bool needs = Autograd.Needs(input);
+        var codes = needs ? Empty([g.N, g.C, g.OH, g.OW], DType.UInt8, input.Device).Unown() : null;
+        // Pooling a ReLU's output (the usual Conv-ReLU-MaxPool): windows whose maximum is not positive get a dead code,
+        // so the gradient comes out already obeying ReLU's rule and the ReLU node passes it on without its own pass.
+        var relu = needs && input.GradFn is FunctionNode { Name: "Relu" or "ConvRelu" } ? new ReluOutput(input.storage, input.offset) : null;
+        cpu.MaxPool2x2(x.View, y.View, codes?.View, g, markDead: relu != null);
+        DisposeIfTemp(x, input);
+        GraphTracer.Current?.Pool(true, input, g, ceilMode, y);
+        if (codes != null)
+        {
+            int[] from = input.shape;
+            Autograd.Record(y, "MaxPool", [input], gy =>
+            {
+                var gx = Empty(from, gy.DType, gy.Device);
+                var gc = gy.Contiguous();
+                cpu.MaxPool2x2Backward(gc.View, codes.View, gx.View, g);
+                DisposeIfTemp(gc, gy);
+                if (relu != null) ReluMaskedGradients.AddOrUpdate(gx, relu);
+                return [gx];
+            }, codes);
+        }
+        return y;
+    }
+
+    /// <summary>Identifies a ReLU output tensor by its buffer and offset (what the ReLU node saved an alias of).</summary>
+    sealed record ReluOutput(Storage Storage, int Offset);
+
+    /// <summary>
+    /// Gradients that are already zero wherever the named ReLU output is not positive (from a 2×2 max pool with dead
+    /// codes). A gradient summed with others is a new tensor, not in the table, so it gets the full ReLU backward.
+    /// </summary>
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Tensor, ReluOutput> ReluMaskedGradients = new();
+
+    /// <summary>ReLU's backward, <c>g · (y &gt; 0)</c>, given its saved output <paramref name="ys"/>; returns g itself when it already obeys the rule.</summary>
+    internal static Tensor ReluBackward(Tensor g, Tensor ys)
+    {
+        if (ReluMaskedGradients.TryGetValue(g, out var r) && ReferenceEquals(r.Storage, ys.storage) && r.Offset == ys.offset
+            && ys.IsContiguous && g.DType == ys.DType && g.shape.AsSpan().SequenceEqual(ys.shape))
+            return g;
+        return BinaryForward(BinaryOp.ReluGrad, g, ys, "ReluGrad");
     }
 
     /// <summary>2-D average pooling (<c>torch.nn.functional.avg_pool2d</c>).</summary>

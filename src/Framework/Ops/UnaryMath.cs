@@ -38,7 +38,7 @@ public partial class Tensor
     /// <summary>Logistic sigmoid (<c>torch.sigmoid</c>).</summary>
     public Tensor Sigmoid() => Unary(UnaryOp.Sigmoid, "Sigmoid", (g, _, y) => g.Mul(y).Mul(y.RSub(1)), saveOutput: true);
     /// <summary>Rectified linear unit (<c>torch.relu</c>).</summary>
-    public Tensor Relu() => Unary(UnaryOp.Relu, "Relu", (g, _, y) => BinaryForward(BinaryOp.ReluGrad, g, y, "ReluGrad"), saveOutput: true);
+    public Tensor Relu() => Unary(UnaryOp.Relu, "Relu", (g, _, y) => ReluBackward(g, y), saveOutput: true);
     /// <summary>Sine (<c>torch.sin</c>).</summary>
     public Tensor Sin() => Unary(UnaryOp.Sin, "Sin", (g, x, _) => g.Mul(x.Cos()), saveInput: true);
     /// <summary>Cosine (<c>torch.cos</c>).</summary>

@@ -2,7 +2,7 @@ using System.Text.Json;
 using NativeNet;
 using NativeNet.Bench;
 
-// Usage: NativeNet.Bench [gemm|overhead|conv|mlp|cnn|memory|keras|graph|graphprof|all] [--threads N]
+// Usage: NativeNet.Bench [gemm|overhead|conv|mlp|cnn|memory|keras|graph|graphprof|cnnprof|stepprof|all] [--threads N]
 var which = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "all";
 int threads = 2;
 for (int i = 0; i < args.Length - 1; i++) if (args[i] == "--threads") threads = int.Parse(args[i + 1]);
@@ -25,4 +25,5 @@ if (which is "keras") KerasBenchmarks.FitVsLoop(Report);
 if (which is "graph") GraphBenchmarks.Cnn(Report);
 if (which is "graphprof") GraphProf.Run();
 if (which is "cnnprof") CnnProfile.Run(Report);
+if (which is "stepprof") StepProfile.Run(Report);
 Console.WriteLine(JsonSerializer.Serialize(results));

@@ -24,40 +24,15 @@ internal sealed unsafe partial class CpuBackend
     }
 
     /// <summary>
-    /// One (n, c) plane. Geometry is copied into locals first: pointer stores could alias a captured struct, so the JIT
-    /// would otherwise reload every field in the inner loop (that cost 4x here).
+    /// One (n, c) plane, any geometry (the 2×2/2 case has its own kernel, <see cref="MaxPool2x2"/>). Geometry is copied
+    /// into locals first: pointer stores could alias a captured struct, so the JIT would otherwise reload every field
+    /// in the inner loop (that cost 4x here).
     /// </summary>
     static void MaxPoolPlane<T>(T* src, T* dst, long* di, in Pool2dGeometry g) where T : unmanaged, INumber<T>
     {
-        int H = g.H, W = g.W, OH = g.OH, OW = g.OW, KH = g.KH, KW = g.KW, SH = g.StrideH, SW = g.StrideW;
+        int H = g.H, W = g.W, OW = g.OW, KH = g.KH, KW = g.KW, SH = g.StrideH, SW = g.StrideW;
         int PH = g.PadH, PW = g.PadW, DH = g.DilationH, DW = g.DilationW;
-        if (KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0 && DH == 1 && DW == 1 && 2 * OH <= H && 2 * OW <= W)
-        {
-            // The common 2x2/2 window, branch-free (random data makes compare-and-branch mispredict half the time):
-            // maxss-style maxima and setcc-style index arithmetic; first maximum wins ties as in PyTorch. Rows with a
-            // NaN fall back to the general loop below, which propagates it as PyTorch does.
-            for (int oh = 0; oh < OH; oh++)
-            {
-                T* r0 = src + 2 * oh * W;
-                T* r1 = r0 + W;
-                int base0 = 2 * oh * W;
-                bool nan = false;
-                for (int ow = 0; ow < OW; ow++)
-                {
-                    int c = 2 * ow;
-                    T a = r0[c], b = r0[c + 1], d = r1[c], e = r1[c + 1];
-                    nan |= T.IsNaN(a) | T.IsNaN(b) | T.IsNaN(d) | T.IsNaN(e);
-                    int ib = b > a ? 1 : 0, ie = e > d ? 1 : 0;
-                    T m01 = MaxNoNaN(a, b), m23 = MaxNoNaN(d, e);
-                    int second = m23 > m01 ? 1 : 0;
-                    dst[oh * OW + ow] = MaxNoNaN(m01, m23);
-                    di[oh * OW + ow] = base0 + c + ib + second * (W + ie - ib);
-                }
-                if (nan) MaxPoolRows(src, dst, di, H, W, OW, KH, KW, SH, SW, PH, PW, DH, DW, oh, oh + 1);
-            }
-            return;
-        }
-        MaxPoolRows(src, dst, di, H, W, OW, KH, KW, SH, SW, PH, PW, DH, DW, 0, OH);
+        MaxPoolRows(src, dst, di, H, W, OW, KH, KW, SH, SW, PH, PW, DH, DW, 0, g.OH);
     }
 
     /// <summary>The general window loop over output rows [oh0, oh1): any kernel, stride, padding and dilation.</summary>
@@ -90,7 +65,7 @@ internal sealed unsafe partial class CpuBackend
             }
     }
 
-    /// <summary>max(a, b) as one maxss/maxsd instruction (no branch); only for operands known not to be NaN.</summary>
+    /// <summary>max(a, b) as one maxss/maxsd instruction (no branch); only for operands known not to be NaN (the fused conv+pool uses it).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     static T MaxNoNaN<T>(T a, T b) where T : unmanaged, INumber<T>
     {
