@@ -74,7 +74,6 @@ internal static class CnnProfile
         Time("sum [64,32,28,28] over (2,3)", () => rg.Sum([2, 3]));
         Time("sum [64,32,784] over 2, keepDim", () => rg.Reshape(64, 32, 784).Sum([2], true));
         // Adam's fused update over the CNN's 421,642 parameters, with normal and with denormal (decayed) moments.
-        var cpu = Backends.Cpu.CpuBackend.Instance;
         var ap = Tensor.Randn(421642); var ag = Tensor.Randn(421642) * 1e-3;
         var am = Tensor.Randn(421642) * 1e-4; var av = Tensor.Rand(421642) * 1e-7;
         var dm = Tensor.Full([421642], 1e-39); var dv = Tensor.Full([421642], 1e-40); var zg = Tensor.Zeros(421642);
