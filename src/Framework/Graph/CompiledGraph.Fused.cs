@@ -34,22 +34,24 @@ public sealed partial class CompiledGraph
 
     /// <summary>
     /// Conv with the ReLU in its output pass, with gradients too (the fused op's backward is built from its parts); or
-    /// Conv(+Relu)+MaxPool in one pass, without gradients only.
+    /// Conv(+Relu)+MaxPool: in one pass without gradients, and with gradients as the convolution followed by one pass
+    /// that pools and keeps one byte per window for a backward that does MaxPool's and ReLU's part in one pass.
     /// </summary>
     static bool RunConvRelu(PlanStep st, ConvParams conv, object?[] slots, bool[] owned)
     {
         var ins = new Tensor?[st.In.Length];
-        bool pool = st.Fused!.Pool, grad = Autograd.IsGradEnabled;
+        bool pool = st.Fused!.Pool, grad = Autograd.IsGradEnabled, needsGrad = false;
         for (int k = 0; k < ins.Length; k++)
         {
             if (st.In[k] < 0) continue;
-            if (slots[st.In[k]] is not Tensor t || (pool && grad && t.RequiresGrad)) return false;
+            if (slots[st.In[k]] is not Tensor t) return false;
+            needsGrad |= grad && t.RequiresGrad;
             ins[k] = t;
         }
         Tensor? y;
         try
         {
-            y = pool ? conv.RunPooled(ins, st.Fused.Relu) : conv.Run(ins, relu: true);
+            y = !pool ? conv.Run(ins, relu: true) : needsGrad ? conv.RunPooledWithGrad(ins, st.Fused.Relu) : conv.RunPooled(ins, st.Fused.Relu);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException)
         {

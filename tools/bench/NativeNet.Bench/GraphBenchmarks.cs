@@ -51,13 +51,13 @@ internal static class GraphBenchmarks
         var (te, tg, tr) = Interleaved(
             () => Step(t => model.Call(t), xb, yb, ce, opt),
             () => Step(t => trainPlan.Call(t), xb, yb, ce, opt),
-            repeats: 21, repeatSeconds: 0.5);
+            repeats: 61, repeatSeconds: 0.15);
         report("graph: CNN training step batch 64, eager", te * 1e3, "ms", "");
         report("graph: CNN training step batch 64, compiled graph", tg * 1e3, "ms", "");
         report("graph: CNN training step batch 64, eager/graph", tr, "x", ">= 1: graph no slower");
     }
 
-    static void Step(Func<Tensor, Tensor> forward, Tensor x, Tensor y, CrossEntropyLoss ce, Optimizer opt)
+    internal static void Step(Func<Tensor, Tensor> forward, Tensor x, Tensor y, CrossEntropyLoss ce, Optimizer opt)
     {
         using var scope = Tensor.Scope();
         var loss = ce.Call(forward(x), y);
@@ -66,7 +66,10 @@ internal static class GraphBenchmarks
         opt.Step();
     }
 
-    /// <summary>Alternates a and b, one timed repeat each; returns both medians and the median of per-repeat ratios a/b.</summary>
+    /// <summary>
+    /// Alternates a and b (ABBA), one timed repeat each; returns both medians and the median of per-repeat ratios a/b.
+    /// Short repeats (a few calls) keep both sides of a ratio under the same load on this shared machine.
+    /// </summary>
     internal static (double A, double B, double Ratio) Interleaved(Action a, Action b, int repeats, double repeatSeconds)
     {
         for (int i = 0; i < 3; i++) { a(); b(); }
@@ -89,8 +92,9 @@ internal static class GraphBenchmarks
         var ratios = new double[repeats];
         for (int r = 0; r < repeats; r++)
         {
-            ta[r] = Time(a, ka);
-            tb[r] = Time(b, kb);
+            // ABBA order: a drifting load favours neither side.
+            if (r % 2 == 0) { ta[r] = Time(a, ka); tb[r] = Time(b, kb); }
+            else { tb[r] = Time(b, kb); ta[r] = Time(a, ka); }
             ratios[r] = ta[r] / tb[r];
         }
         Array.Sort(ta);
@@ -120,6 +124,33 @@ internal static class GraphProf
             }
             return;
         }
+        if (Environment.GetEnvironmentVariable("LOOP") is { } which)
+        {
+            // A plain loop for an external profiler (perf with DOTNET_PerfMapEnabled=1): LOOP=eager|plan|train-eager|train-plan|tiny-eager|tiny-plan (5-op MLP), NB, SECONDS.
+            Tensor.ManualSeed(0);
+            Module m = which.StartsWith("tiny") ? new Sequential(new Linear(16, 16), new Relu(), new Linear(16, 16), new Relu(), new Linear(16, 4)) : TrainCommand.BuildModel("cnn");
+            bool train = which.StartsWith("train");
+            if (!train) m.Eval();
+            int nl = int.Parse(Environment.GetEnvironmentVariable("NB") ?? "1");
+            var xl = which.StartsWith("tiny") ? Tensor.Randn(nl, 16) : Tensor.Randn(nl, 1, 28, 28);
+            var p = Graph.Trace(m, xl).Compile();
+            var yl = Tensor.RandInt(0, 10, [xl.Shape[0]]);
+            var opt = new Adam(m.Parameters(), lr: 1e-4);
+            var ce = new CrossEntropyLoss();
+            Action f = which switch
+            {
+                "eager" or "tiny-eager" => () => { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); m.Call(xl); },
+                "plan" or "tiny-plan" => () => { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); p.Call(xl); },
+                "train-eager" => () => GraphBenchmarks.Step(t => m.Call(t), xl, yl, ce, opt),
+                _ => () => GraphBenchmarks.Step(t => p.Call(t), xl, yl, ce, opt),
+            };
+            double seconds = double.Parse(Environment.GetEnvironmentVariable("SECONDS") ?? "5");
+            var sw = Stopwatch.StartNew();
+            long calls = 0;
+            while (sw.Elapsed.TotalSeconds < seconds) { f(); calls++; }
+            Console.WriteLine($"{which}: {calls} calls, {sw.Elapsed.TotalMilliseconds / calls:F4} ms per call");
+            return;
+        }
         if (Environment.GetEnvironmentVariable("TRAIN") == "1")
         {
             Tensor.ManualSeed(0);
@@ -141,7 +172,7 @@ internal static class GraphProf
             }
             foreach (var (name, f) in new (string, Func<Tensor, Tensor>)[] { ("plan on", t => on.Call(t)), ("plan off", t => off.Call(t)), ("no fusion, no plan", t => nofuse.Call(t)) })
             {
-                var (e, g, ratio) = GraphBenchmarks.Interleaved(() => Step(t => m.Call(t)), () => Step(f), int.Parse(Environment.GetEnvironmentVariable("REP") ?? "15"), 0.5);
+                var (e, g, ratio) = GraphBenchmarks.Interleaved(() => Step(t => m.Call(t)), () => Step(f), int.Parse(Environment.GetEnvironmentVariable("REP") ?? "41"), 0.15);
                 Console.WriteLine($"training: eager {e * 1e3:F2} ms, graph ({name}) {g * 1e3:F2} ms, eager/graph {ratio:F3}");
             }
             return;
@@ -167,6 +198,10 @@ internal static class GraphProf
         var tx = Tensor.Randn(1, 16);
         var (te, tg, tr) = GraphBenchmarks.Interleaved(() => { using var s = Tensor.Scope(); tiny.Call(tx); }, () => { using var s = Tensor.Scope(); tplan.Call(tx); }, 11, 0.2);
         Console.WriteLine($"tiny MLP 5 ops: eager {te * 1e6:F2} us, graph {tg * 1e6:F2} us, ratio {tr:F3}");
+        var (ne, ng, nr) = GraphBenchmarks.Interleaved(
+            () => { using var g = Autograd.NoGrad(); using var s = Tensor.Scope(); tiny.Call(tx); },
+            () => { using var g = Autograd.NoGrad(); using var s = Tensor.Scope(); tplan.Call(tx); }, 11, 0.2);
+        Console.WriteLine($"tiny MLP 5 ops, no grad: eager {ne * 1e6:F2} us, graph {ng * 1e6:F2} us, ratio {nr:F3}");
         var r = acts[1];
         double inplace = Measure.MedianSecondsPerCall(() => { Backend.For(Device.Cpu).Unary(UnaryOp.Relu, r.View, r.View); }, repeats: 5, repeatSeconds: 0.2);
         Console.WriteLine($"relu in place on conv1 output {inplace * 1e3:F3} ms");

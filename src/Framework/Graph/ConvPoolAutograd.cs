@@ -1,0 +1,178 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using NativeNet.Backends.Cpu;
+
+namespace NativeNet;
+
+/// <summary>Conv(+Relu)+MaxPool 2×2/2 with gradients, for compiled graphs that train (the executor's fused step).</summary>
+public unsafe partial class Tensor
+{
+    /// <summary>
+    /// Conv2d (+ ReLU) + 2×2/2 max pooling with gradients (CPU). The convolution writes its full output with the ReLU in
+    /// its output pass; one pass then pools it into the result and a one-byte code per window (which element is the
+    /// maximum, and whether ReLU lets its gradient through), and the full output is freed at once: autograd keeps
+    /// neither it nor 8-byte argmax indices. Backward writes the convolution's output gradient in one pass from the
+    /// pooled gradient and the codes (MaxPool's scatter and ReLU's mask together, without zero-filling first), then runs
+    /// the convolution's backward. Values, NaN propagation, tie-breaking and gradients are exactly those of Conv, Relu
+    /// and MaxPool run one by one. Null when it does not apply (another device, or a map smaller than 2×2).
+    /// </summary>
+    internal static Tensor? Conv2dMaxPool2x2Trained(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups, bool relu)
+    {
+        if (input.Backend is not CpuBackend || GraphTracer.Current != null) return null;
+        var g = ConvGeometry(input, weight, bias, stride, padding, dilation, groups);
+        if (g.OH < 2 || g.OW < 2) return null;
+        Tensor conv;
+        using (Autograd.NoGrad()) conv = Conv2dCore(input, weight, bias, stride, padding, dilation, groups, relu);
+        try
+        {
+            bool needs = Autograd.Needs(input, weight) || (bias != null && Autograd.Needs(bias));
+            // The convolution's own backward (x and w saved, not its output); ReLU's part is in the pooling node below.
+            if (needs) RecordConv(conv, input, weight, bias, g, relu: false, "Conv");
+            int planes = g.N * g.O, h = g.OH, w = g.OW, ph = h / 2, pw = w / 2;
+            var y = Empty([g.N, g.O, ph, pw], input.DType, input.Device);
+            var codes = Empty([g.N, g.O, ph, pw], DType.UInt8, input.Device).Unown();
+            byte* c = CpuBackend.P<byte>(codes.View);
+            if (input.DType == DType.Float32) PoolWithCodes(CpuBackend.P<float>(conv.View), CpuBackend.P<float>(y.View), c, planes, h, w, relu);
+            else PoolWithCodes(CpuBackend.P<double>(conv.View), CpuBackend.P<double>(y.View), c, planes, h, w, relu);
+            if (!needs)
+            {
+                codes.Dispose();
+                return y;
+            }
+            int[] convShape = conv.shape;
+            Autograd.Record(y, relu ? "ReluMaxPool" : "MaxPool", [conv], gy =>
+            {
+                var gc = gy.Contiguous();
+                var gx = Empty(convShape, gy.DType, gy.Device);
+                byte* cc = CpuBackend.P<byte>(codes.View);
+                if (gy.DType == DType.Float32) Unpool(CpuBackend.P<float>(gc.View), cc, CpuBackend.P<float>(gx.View), planes, h, w);
+                else Unpool(CpuBackend.P<double>(gc.View), cc, CpuBackend.P<double>(gx.View), planes, h, w);
+                DisposeIfTemp(gc, gy);
+                return [gx];
+            }, codes);
+            return y;
+        }
+        finally
+        {
+            conv.Dispose();
+        }
+    }
+
+    /// <summary>Bit 2 of a window's code: the gradient passes (no ReLU, or the maximum is positive).</summary>
+    const int PassBit = 4;
+
+    static void PoolWithCodes<T>(T* src, T* dst, byte* code, int planes, int h, int w, bool relu) where T : unmanaged, INumber<T>
+    {
+        int ph = h / 2, pw = w / 2;
+        CpuBackend.For(planes, (long)h * w, (s, e) =>
+        {
+            int H = h, W = w, PH = ph, PW = pw; // locals: stores through pointers would force reloads of captured fields
+            bool r = relu;
+            for (int p = s; p < e; p++)
+                PoolPlane(src + (long)p * H * W, W, PH, PW, dst + (long)p * PH * PW, code + (long)p * PH * PW, r);
+        });
+    }
+
+    /// <summary>
+    /// One plane, as the max-pooling kernel does it: branch-free maxima where the first maximum wins ties; a row holding
+    /// a NaN is redone so that the last NaN of a window wins (PyTorch's rule). The code is the window position (0..3,
+    /// row-major) plus <see cref="PassBit"/> when ReLU's backward lets the gradient through (the maximum, which is the
+    /// ReLU output at that position, is &gt; 0).
+    /// </summary>
+    static void PoolPlane<T>(T* src, int w, int ph, int pw, T* dst, byte* code, bool relu) where T : unmanaged, INumber<T>
+    {
+        for (int i = 0; i < ph; i++)
+        {
+            T* r0 = src + 2 * i * w, r1 = r0 + w, o = dst + i * pw;
+            byte* c = code + i * pw;
+            bool nan = false;
+            int always = relu ? 0 : 1;
+            for (int j = 0; j < pw; j++)
+            {
+                int x = 2 * j;
+                T a = r0[x], b = r0[x + 1], d = r1[x], e = r1[x + 1];
+                nan |= T.IsNaN(a) | T.IsNaN(b) | T.IsNaN(d) | T.IsNaN(e);
+                // setcc-style flags, no branches: signs and positions of maxima are random.
+                int ib = b > a ? 1 : 0, ie = e > d ? 1 : 0;
+                T m01 = MaxNoNaN(a, b), m23 = MaxNoNaN(d, e);
+                int second = m23 > m01 ? 1 : 0;
+                T m = MaxNoNaN(m01, m23);
+                int pass = (m > T.Zero ? 1 : 0) | always;
+                o[j] = m;
+                c[j] = (byte)(ib + second * (2 + ie - ib) + pass * PassBit);
+            }
+            if (!nan) continue;
+            for (int j = 0; j < pw; j++)
+            {
+                int x = 2 * j, k = 0;
+                T best = r0[x], v = r0[x + 1];
+                if (v > best || T.IsNaN(v)) { best = v; k = 1; }
+                v = r1[x];
+                if (v > best || T.IsNaN(v)) { best = v; k = 2; }
+                v = r1[x + 1];
+                if (v > best || T.IsNaN(v)) { best = v; k = 3; }
+                o[j] = best;
+                c[j] = (byte)(k + (!relu || best > T.Zero ? PassBit : 0));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The convolution output's gradient from the pooled gradient: each plane is zeroed, then each 2×2 window gets the
+    /// gradient at its maximum (0 + g, as MaxPool's scatter onto zeros gives) when its code lets it through, without
+    /// branches (positions and ReLU signs are random); rows and columns that floor pooling dropped stay zero.
+    /// </summary>
+    static void Unpool<T>(T* gp, byte* code, T* gx, int planes, int h, int w) where T : unmanaged, INumber<T>
+    {
+        int ph = h / 2, pw = w / 2;
+        CpuBackend.For(planes, (long)h * w, (s, e) =>
+        {
+            int H = h, W = w, PH = ph, PW = pw;
+            for (int p = s; p < e; p++)
+            {
+                T* src = gp + (long)p * PH * PW, dst = gx + (long)p * H * W;
+                byte* c = code + (long)p * PH * PW;
+                new Span<T>(dst, H * W).Clear();
+                for (int i = 0; i < PH; i++)
+                {
+                    T* r0 = dst + 2 * i * W;
+                    for (int j = 0; j < PW; j++)
+                    {
+                        int k = c[i * PW + j];
+                        r0[((k >> 1) & 1) * W + 2 * j + (k & 1)] = Passed(k, src[i * PW + j]);
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>0 + g when the code's pass bit is set, else +0, by masking bits (no branch).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static T Passed<T>(int code, T g) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            int mask = -((code >> 2) & 1);
+            return (T)(object)BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(0f + (float)(object)g) & mask);
+        }
+        if (typeof(T) == typeof(double))
+        {
+            long mask = -(long)((code >> 2) & 1);
+            return (T)(object)BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(0.0 + (double)(object)g) & mask);
+        }
+        return (code & PassBit) != 0 ? T.Zero + g : T.Zero;
+    }
+
+    /// <summary>max(a, b) as one maxss/maxsd (the max-pooling kernel's choice, so ±0 ties give the same bits); not for NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static T MaxNoNaN<T>(T a, T b) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(float) && Sse.IsSupported)
+            return (T)(object)Sse.MaxScalar(Vector128.CreateScalarUnsafe((float)(object)a), Vector128.CreateScalarUnsafe((float)(object)b)).ToScalar();
+        if (typeof(T) == typeof(double) && Sse2.IsSupported)
+            return (T)(object)Sse2.MaxScalar(Vector128.CreateScalarUnsafe((double)(object)a), Vector128.CreateScalarUnsafe((double)(object)b)).ToScalar();
+        return a > b ? a : b;
+    }
+}
