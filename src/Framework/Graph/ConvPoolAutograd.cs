@@ -27,37 +27,47 @@ public unsafe partial class Tensor
         using (Autograd.NoGrad()) conv = Conv2dCore(input, weight, bias, stride, padding, dilation, groups, relu);
         try
         {
-            bool needs = Autograd.Needs(input, weight) || (bias != null && Autograd.Needs(bias));
-            // The convolution's own backward (x and w saved, not its output); ReLU's part is in the pooling node below.
-            if (needs) RecordConv(conv, input, weight, bias, g, relu: false, "Conv");
-            int planes = g.N * g.O, h = g.OH, w = g.OW, ph = h / 2, pw = w / 2;
-            var y = Empty([g.N, g.O, ph, pw], input.DType, input.Device);
-            var codes = Empty([g.N, g.O, ph, pw], DType.UInt8, input.Device).Unown();
-            byte* c = CpuBackend.P<byte>(codes.View);
-            if (input.DType == DType.Float32) PoolWithCodes(CpuBackend.P<float>(conv.View), CpuBackend.P<float>(y.View), c, planes, h, w, relu);
-            else PoolWithCodes(CpuBackend.P<double>(conv.View), CpuBackend.P<double>(y.View), c, planes, h, w, relu);
-            if (!needs)
-            {
-                codes.Dispose();
-                return y;
-            }
-            int[] convShape = conv.shape;
-            Autograd.Record(y, relu ? "ReluMaxPool" : "MaxPool", [conv], gy =>
-            {
-                var gc = gy.Contiguous();
-                var gx = Empty(convShape, gy.DType, gy.Device);
-                byte* cc = CpuBackend.P<byte>(codes.View);
-                if (gy.DType == DType.Float32) Unpool(CpuBackend.P<float>(gc.View), cc, CpuBackend.P<float>(gx.View), planes, h, w);
-                else Unpool(CpuBackend.P<double>(gc.View), cc, CpuBackend.P<double>(gx.View), planes, h, w);
-                DisposeIfTemp(gc, gy);
-                return [gx];
-            }, codes);
-            return y;
+            // The convolution's own backward (x and w saved, not its output); ReLU's part is in the pooling node.
+            if (Autograd.Needs(input, weight) || (bias != null && Autograd.Needs(bias))) RecordConv(conv, input, weight, bias, g, relu: false, "Conv");
+            return MaxPool2x2Trained(conv, relu);
         }
         finally
         {
-            conv.Dispose();
+            conv.Dispose(); // autograd keeps neither the full-size output nor argmax indices
         }
+    }
+
+    /// <summary>
+    /// 2×2/2 max pooling of a contiguous 4-D CPU tensor (H, W ≥ 2) that records, when <paramref name="y"/> needs grad,
+    /// one byte per window instead of 8-byte indices. With <paramref name="reluMask"/>, <paramref name="y"/> is a ReLU
+    /// output and the backward also applies ReLU's mask (the gradient passes where the maximum is &gt; 0): the node is
+    /// MaxPool's and ReLU's backward in one pass.
+    /// </summary>
+    internal static Tensor MaxPool2x2Trained(Tensor y, bool reluMask)
+    {
+        int n = y.shape[0], ch = y.shape[1], h = y.shape[2], w = y.shape[3], planes = n * ch, ph = h / 2, pw = w / 2;
+        var pooled = Empty([n, ch, ph, pw], y.DType, y.Device);
+        var codes = Empty([n, ch, ph, pw], DType.UInt8, y.Device).Unown();
+        byte* c = CpuBackend.P<byte>(codes.View);
+        if (y.DType == DType.Float32) PoolWithCodes(CpuBackend.P<float>(y.View), CpuBackend.P<float>(pooled.View), c, planes, h, w, reluMask);
+        else PoolWithCodes(CpuBackend.P<double>(y.View), CpuBackend.P<double>(pooled.View), c, planes, h, w, reluMask);
+        if (!Autograd.Needs(y))
+        {
+            codes.Dispose();
+            return pooled;
+        }
+        int[] shape = y.shape;
+        Autograd.Record(pooled, reluMask ? "ReluMaxPool" : "MaxPool", [y], gy =>
+        {
+            var gc = gy.Contiguous();
+            var gx = Empty(shape, gy.DType, gy.Device);
+            byte* cc = CpuBackend.P<byte>(codes.View);
+            if (gy.DType == DType.Float32) Unpool(CpuBackend.P<float>(gc.View), cc, CpuBackend.P<float>(gx.View), planes, h, w);
+            else Unpool(CpuBackend.P<double>(gc.View), cc, CpuBackend.P<double>(gx.View), planes, h, w);
+            DisposeIfTemp(gc, gy);
+            return [gx];
+        }, codes);
+        return pooled;
     }
 
     /// <summary>Bit 2 of a window's code: the gradient passes (no ReLU, or the maximum is positive).</summary>
@@ -88,8 +98,9 @@ public unsafe partial class Tensor
             T* r0 = src + 2 * i * w, r1 = r0 + w, o = dst + i * pw;
             byte* c = code + i * pw;
             bool nan = false;
-            int always = relu ? 0 : 1;
-            for (int j = 0; j < pw; j++)
+            int always = relu ? 0 : 1, j = 0;
+            if (typeof(T) == typeof(float)) j = PoolRowAvx((float*)r0, (float*)r1, (float*)o, c, pw, relu, ref nan);
+            for (; j < pw; j++)
             {
                 int x = 2 * j;
                 T a = r0[x], b = r0[x + 1], d = r1[x], e = r1[x + 1];
@@ -104,7 +115,7 @@ public unsafe partial class Tensor
                 c[j] = (byte)(ib + second * (2 + ie - ib) + pass * PassBit);
             }
             if (!nan) continue;
-            for (int j = 0; j < pw; j++)
+            for (j = 0; j < pw; j++)
             {
                 int x = 2 * j, k = 0;
                 T best = r0[x], v = r0[x + 1];
@@ -120,9 +131,10 @@ public unsafe partial class Tensor
     }
 
     /// <summary>
-    /// The convolution output's gradient from the pooled gradient: each plane is zeroed, then each 2×2 window gets the
-    /// gradient at its maximum (0 + g, as MaxPool's scatter onto zeros gives) when its code lets it through, without
-    /// branches (positions and ReLU signs are random); rows and columns that floor pooling dropped stay zero.
+    /// The convolution output's gradient from the pooled gradient: each 2×2 window gets the gradient at its maximum
+    /// (0 + g, as MaxPool's scatter onto zeros gives) when its code lets it through and zeros elsewhere, without branches
+    /// (positions and ReLU signs are random; eight windows at a time with AVX2 for float32); rows and columns that floor
+    /// pooling dropped get zeros.
     /// </summary>
     static void Unpool<T>(T* gp, byte* code, T* gx, int planes, int h, int w) where T : unmanaged, INumber<T>
     {
@@ -134,16 +146,20 @@ public unsafe partial class Tensor
             {
                 T* src = gp + (long)p * PH * PW, dst = gx + (long)p * H * W;
                 byte* c = code + (long)p * PH * PW;
-                new Span<T>(dst, H * W).Clear();
                 for (int i = 0; i < PH; i++)
                 {
-                    T* r0 = dst + 2 * i * W;
-                    for (int j = 0; j < PW; j++)
+                    T* r0 = dst + 2 * i * W, r1 = r0 + W, g = src + i * PW;
+                    byte* ci = c + i * PW;
+                    int j = typeof(T) == typeof(float) ? UnpoolRowAvx((float*)g, ci, (float*)r0, (float*)r1, PW) : 0;
+                    new Span<T>(r0 + 2 * j, W - 2 * j).Clear();
+                    new Span<T>(r1 + 2 * j, W - 2 * j).Clear();
+                    for (; j < PW; j++)
                     {
-                        int k = c[i * PW + j];
-                        r0[((k >> 1) & 1) * W + 2 * j + (k & 1)] = Passed(k, src[i * PW + j]);
+                        int k = ci[j];
+                        r0[((k >> 1) & 1) * W + 2 * j + (k & 1)] = Passed(k, g[j]);
                     }
                 }
+                new Span<T>(dst + 2 * PH * W, (H - 2 * PH) * W).Clear();
             }
         });
     }

@@ -38,17 +38,19 @@ public class ConvPoolTrainingTests
     public void TrainingStepsMatchEagerBitForBitWithNaNs(DType dt)
     {
         Tensor.ManualSeed(21);
-        // Conv+Relu+MaxPool on an even map, Conv+MaxPool (no ReLU) on an odd 7x7 map (floor pooling drops a row and column).
+        // Conv+Relu+MaxPool on a 10x37 map, Conv+MaxPool (no ReLU) on an 8x21 map: floor pooling drops a column (and rows
+        // of odd maps), float32 rows run eight windows at a time plus a scalar tail.
         var model = new Sequential(new Conv2d(2, 4, 3, padding: 1, dtype: dt), new Relu(), new MaxPool2d(2),
             new Conv2d(4, 3, 2, padding: 2, dtype: dt), new MaxPool2d(2));
-        var plan = Graph.Trace(model, Tensor.Randn([1, 2, 10, 10], dtype: dt)).Compile();
+        var plan = Graph.Trace(model, Tensor.Randn([1, 2, 10, 37], dtype: dt)).Compile();
         Assert.Equal(2, plan.StepCount);
-        AssertSameAsEager(model, plan, Tensor.Randn([3, 2, 10, 10], dtype: dt), "MaxPoolBackward");
-        var x = Tensor.Randn([2, 2, 10, 10], dtype: dt);
+        AssertSameAsEager(model, plan, Tensor.Randn([3, 2, 10, 37], dtype: dt), "MaxPoolBackward");
+        var x = Tensor.Randn([2, 2, 10, 37], dtype: dt);
         using (Autograd.NoGrad())
         {
             x[1, 0, 4, 4] = Tensor.Full([], double.NaN, dt);
             x[0, 1, 2, 7] = Tensor.Full([], double.NaN, dt);
+            x[0, 0, 8, 35] = Tensor.Full([], double.NaN, dt);
         }
         AssertSameAsEager(model, plan, x, "MaxPoolBackward");
         Assert.Contains(D(plan.Call(x)), double.IsNaN);
@@ -68,6 +70,14 @@ public class ConvPoolTrainingTests
         var plan = Graph.Trace(model, Tensor.Randn([1, 1, 6, 6], dtype: DType.Float64)).Compile();
         Assert.Equal(1, plan.StepCount);
         AssertSameAsEager(model, plan, Tensor.Randn([2, 1, 6, 6], dtype: DType.Float64), "ReluMaxPoolBackward");
+        var model32 = new Sequential(new Conv2d(1, 3, 3, padding: 1), new Relu(), new MaxPool2d(2));
+        using (Autograd.NoGrad())
+        {
+            ((Conv2d)model32.Children().First()).Weight.ZeroInPlace();
+            ((Conv2d)model32.Children().First()).Bias!.CopyFrom(Tensor.FromArray([0.5f, -0.25f, 0f]));
+        }
+        var plan32 = Graph.Trace(model32, Tensor.Randn(1, 1, 6, 20)).Compile();
+        AssertSameAsEager(model32, plan32, Tensor.Randn(2, 1, 6, 20), "ReluMaxPoolBackward");
         // Without the ReLU, ties of any sign still take the first element of the window.
         var noRelu = new Sequential(new Conv2d(1, 2, 3, padding: 1, dtype: DType.Float64), new MaxPool2d(2));
         using (Autograd.NoGrad())
