@@ -89,8 +89,19 @@ internal static class FastKernels
         }
     }
 
+    /// <summary>
+    /// y + c for Gemm's bias, y being the fresh product. Without autograd or a tracer, and when c has y's dtype and
+    /// broadcasts to y's shape, it is added in place (Gemm's C accumulation: no second buffer; same values as Add).
+    /// </summary>
     static Tensor Add(Tensor y, Tensor c)
     {
+        if (c.DType == y.DType && c.Device == y.Device && c.Dim <= y.Dim && GraphTracer.Current == null
+            && !(Autograd.IsGradEnabled && (y.RequiresGrad || c.RequiresGrad)) && y.IsContiguous)
+        {
+            bool fits = true;
+            for (int i = 1; i <= c.Dim; i++) fits &= c.Shape[^i] == 1 || c.Shape[^i] == y.Shape[^i];
+            if (fits) return y.AddInPlace(c);
+        }
         using (y) return y.Add(c);
     }
 }
