@@ -45,6 +45,8 @@ public unsafe partial class Tensor
     /// </summary>
     internal static Tensor MaxPool2x2Trained(Tensor y, bool reluMask)
     {
+        if (y.Dim != 4 || !y.IsContiguous || y.Backend is not CpuBackend || !y.DType.IsFloatingPoint() || y.shape[2] < 2 || y.shape[3] < 2)
+            throw new ArgumentException($"MaxPool2x2Trained: needs a contiguous 4-D floating-point CPU tensor with H, W >= 2, got {y.DType.Name()} {ShapeUtil.Format(y.shape)}");
         int n = y.shape[0], ch = y.shape[1], h = y.shape[2], w = y.shape[3], planes = n * ch, ph = h / 2, pw = w / 2;
         var pooled = Empty([n, ch, ph, pw], y.DType, y.Device);
         var codes = Empty([n, ch, ph, pw], DType.UInt8, y.Device).Unown();

@@ -20,13 +20,13 @@ internal static class GraphBenchmarks
         foreach (int n in new[] { 1, 64 })
         {
             var x = Tensor.Randn(n, 1, 28, 28);
-            var (eager, graph, ratio) = Interleaved(
+            var c = Compare(
                 () => { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); model.Call(x); },
                 () => { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); plan.Call(x); },
-                repeats: 15, repeatSeconds: n == 1 ? 0.2 : 0.5);
-            report($"graph: CNN inference batch {n}, eager", eager * 1e3, "ms", "");
-            report($"graph: CNN inference batch {n}, compiled graph", graph * 1e3, "ms", "");
-            report($"graph: CNN inference batch {n}, eager/graph", ratio, "x", "> 1: graph faster");
+                repeats: n == 1 ? 201 : 31, repeatSeconds: n == 1 ? 0.02 : 0.2);
+            report($"graph: CNN inference batch {n}, eager", c.A * 1e3, "ms", "");
+            report($"graph: CNN inference batch {n}, compiled graph", c.B * 1e3, "ms", "");
+            report($"graph: CNN inference batch {n}, eager/graph", c.Ratio, "x", $"> 1: graph faster; {c.Spread}");
         }
         // The memory plan (in-place steps + arena) on and off, back to back.
         var noPlan = Graph.Trace(model, Tensor.Randn(1, 1, 28, 28)).Compile(new CompileOptions(MemoryPlan: false));
@@ -48,13 +48,13 @@ internal static class GraphBenchmarks
         var ce = new CrossEntropyLoss();
         var xb = Tensor.Randn(64, 1, 28, 28);
         var yb = Tensor.RandInt(0, 10, [64]);
-        var (te, tg, tr) = Interleaved(
+        var t = Compare(
             () => Step(t => model.Call(t), xb, yb, ce, opt),
             () => Step(t => trainPlan.Call(t), xb, yb, ce, opt),
             repeats: 61, repeatSeconds: 0.15);
-        report("graph: CNN training step batch 64, eager", te * 1e3, "ms", "");
-        report("graph: CNN training step batch 64, compiled graph", tg * 1e3, "ms", "");
-        report("graph: CNN training step batch 64, eager/graph", tr, "x", ">= 1: graph no slower");
+        report("graph: CNN training step batch 64, eager", t.A * 1e3, "ms", "");
+        report("graph: CNN training step batch 64, compiled graph", t.B * 1e3, "ms", "");
+        report("graph: CNN training step batch 64, eager/graph", t.Ratio, "x", $">= 1: graph no slower; {t.Spread}");
     }
 
     internal static void Step(Func<Tensor, Tensor> forward, Tensor x, Tensor y, CrossEntropyLoss ce, Optimizer opt)
@@ -71,6 +71,20 @@ internal static class GraphBenchmarks
     /// Short repeats (a few calls) keep both sides of a ratio under the same load on this shared machine.
     /// </summary>
     internal static (double A, double B, double Ratio) Interleaved(Action a, Action b, int repeats, double repeatSeconds)
+    {
+        var c = Compare(a, b, repeats, repeatSeconds);
+        return (c.A, c.B, c.Ratio);
+    }
+
+    /// <summary>Medians of a and b, and the median and quartiles of the per-repeat ratios a/b.</summary>
+    internal readonly record struct Comparison(double A, double B, double Ratio, double RatioQ1, double RatioQ3)
+    {
+        /// <summary>"quartiles 1.02-1.12": how much of the ratio is noise.</summary>
+        internal string Spread => $"ratio quartiles {RatioQ1:F3}-{RatioQ3:F3}";
+    }
+
+    /// <summary>As <see cref="Interleaved"/>, with the quartiles of the ratios.</summary>
+    internal static Comparison Compare(Action a, Action b, int repeats, double repeatSeconds)
     {
         for (int i = 0; i < 3; i++) { a(); b(); }
         int Calibrate(Action f)
@@ -100,7 +114,7 @@ internal static class GraphBenchmarks
         Array.Sort(ta);
         Array.Sort(tb);
         Array.Sort(ratios);
-        return (ta[repeats / 2], tb[repeats / 2], ratios[repeats / 2]);
+        return new Comparison(ta[repeats / 2], tb[repeats / 2], ratios[repeats / 2], ratios[repeats / 4], ratios[3 * repeats / 4]);
     }
 }
 /// <summary>Per-layer times of the CNN (batch from NB, default 64) and the executor's per-op overhead on a 5-op MLP; with TRAIN=1 the training step eager vs graph (memory plan on, off, fusion off).</summary>
@@ -197,6 +211,8 @@ internal static class GraphProf
                 var (e, g, ratio) = GraphBenchmarks.Interleaved(() => Step(t => m.Call(t)), () => Step(f), int.Parse(Environment.GetEnvironmentVariable("REP") ?? "41"), 0.15);
                 Console.WriteLine($"training: eager {e * 1e3:F2} ms, graph ({name}) {g * 1e3:F2} ms, eager/graph {ratio:F3}");
             }
+            var (u, fz, fr) = GraphBenchmarks.Interleaved(() => Step(t => nofuse.Call(t)), () => Step(t => on.Call(t)), int.Parse(Environment.GetEnvironmentVariable("REP") ?? "41"), 0.15);
+            Console.WriteLine($"training: graph no fusion {u * 1e3:F2} ms, graph fused {fz * 1e3:F2} ms, unfused/fused {fr:F3}");
             return;
         }
         Tensor.ManualSeed(0);
