@@ -45,6 +45,8 @@ public partial class Tensor
             foreach (var d in dims) red *= shape[d];
             for (int i = dims[^1] + 1; i < shape.Length; i++) inner *= shape[i];
         }
+        else if (op is ReduceOp.Sum or ReduceOp.Prod or ReduceOp.Max or ReduceOp.Min)
+            return ReduceByGroups(op, dims, outShape, outType);
         else
         {
             var perm = Enumerable.Range(0, shape.Length).Where(i => Array.IndexOf(dims, i) < 0).Concat(dims).ToArray();
@@ -57,6 +59,37 @@ public partial class Tensor
         DisposeIfTemp(src, this);
         GraphTracer.Current?.Reduce(op, this, dims, keepDim, y);
         return y;
+    }
+
+    /// <summary>
+    /// Reduces non-adjacent dims (e.g. [0, 2, 3] of NCHW, a bias gradient or a batch-norm statistic) one run of adjacent
+    /// dims at a time, last run first, each a kernel call on contiguous memory: no permuted copy of the whole input.
+    /// </summary>
+    Tensor ReduceByGroups(ReduceOp op, int[] dims, int[] outShape, DType outType)
+    {
+        var cur = Contiguous();
+        var curShape = (int[])shape.Clone();
+        int end = dims.Length;
+        Tensor? y = null;
+        while (end > 0)
+        {
+            int start = end - 1;
+            while (start > 0 && dims[start - 1] == dims[start] - 1) start--;
+            int d0 = dims[start], d1 = dims[end - 1];
+            int outer = 1, red = 1, inner = 1;
+            for (int i = 0; i < d0; i++) outer *= curShape[i];
+            for (int i = d0; i <= d1; i++) { red *= curShape[i]; curShape[i] = 1; }
+            for (int i = d1 + 1; i < curShape.Length; i++) inner *= curShape[i];
+            // The last step writes the result; earlier ones keep the reduced dims as size 1.
+            var next = start == 0 ? Empty(outShape, outType, Device) : Empty(curShape, outType, Device);
+            Backend.Reduce(op, cur.View, outer, red, inner, next.View);
+            DisposeIfTemp(cur, this);
+            cur = next;
+            y = next;
+            end = start;
+        }
+        GraphTracer.Current?.Reduce(op, this, dims, outShape.Length == shape.Length, y!);
+        return y!;
     }
 
     /// <summary>Sum of all elements (<c>tensor.sum()</c>). Integer and Bool tensors sum to Int64.</summary>

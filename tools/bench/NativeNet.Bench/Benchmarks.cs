@@ -17,12 +17,15 @@ internal static unsafe class Benchmarks
             var cb = b.ToArray<float>();
             var cc = new float[n * n];
             double tBlas;
+            // The direct call gets OpenBLAS's own threads (NativeNet keeps OpenBLAS single-threaded and splits itself).
+            Cblas.TrySetThreads(Runtime.NumThreads);
             fixed (float* pa = ca, pb = cb, pc = cc)
             {
                 float* xa = pa, xb = pb, xc = pc;
                 tBlas = Measure.MedianSecondsPerCall(() => Cblas.Sgemm(CblasOrder.RowMajor, CblasTranspose.NoTrans, CblasTranspose.NoTrans,
                     n, n, n, 1f, xa, n, xb, n, 0f, xc, n), repeats: 5);
             }
+            Cblas.TrySetThreads(1);
             report($"GEMM {n}x{n}x{n} fp32 NativeNet MatMul", flop / tOurs / 1e9, "GFLOP/s", $"({100 * tBlas / tOurs:F0}% of direct sgemm)");
             report($"GEMM {n}x{n}x{n} fp32 direct cblas_sgemm", flop / tBlas / 1e9, "GFLOP/s", "");
         }

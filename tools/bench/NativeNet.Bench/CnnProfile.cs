@@ -25,6 +25,18 @@ internal static class CnnProfile
         Time("64 x gemm fwd 64x288 * 288x196", () => { for (int i = 0; i < 64; i++) wS.MatMul(cS).Dispose(); });
         var g1 = Tensor.Randn(32, 50176); var c1 = Tensor.Randn(9, 50176);
         Time("gemm conv1 bwd-filter 32x50176 * 50176x9", () => g1.MatMul(c1.T));
+        var cpu = NativeNet.Backends.Cpu.CpuBackend.Instance;
+        var g1geo = new NativeNet.Conv2dGeometry(64, 1, 28, 28, 32, 3, 3, 28, 28, 1, 1, 1, 1, 1, 1, 1);
+        var g2geo = new NativeNet.Conv2dGeometry(64, 32, 14, 14, 64, 3, 3, 14, 14, 1, 1, 1, 1, 1, 1, 1);
+        var gy1 = Tensor.Randn(64, 32, 28, 28); var gw1 = Tensor.Zeros(32, 1, 3, 3);
+        var gy2 = Tensor.Randn(64, 64, 14, 14); var gw2 = Tensor.Zeros(64, 32, 3, 3); var gx2 = Tensor.Zeros(64, 32, 14, 14);
+        var y2 = Tensor.Zeros(64, 64, 14, 14);
+        Time("kernel conv1 bwd-filter", () => cpu.Conv2dBackwardFilter(gy1.View, x1.View, gw1.View, g1geo));
+        Time("kernel conv2 forward", () => cpu.Conv2d(x2.View, w2.View, b2.View, y2.View, g2geo));
+        Time("kernel conv2 bwd-filter", () => cpu.Conv2dBackwardFilter(gy2.View, x2.View, gw2.View, g2geo));
+        Time("kernel conv2 bwd-data", () => cpu.Conv2dBackwardData(gy2.View, w2.View, gx2.View, g2geo));
+        Time("sum [0,2,3] of [64,32,28,28]", () => gy1.Sum([0, 2, 3]));
+        Time("contiguous of expanded [64,32,28,28]", () => Tensor.Ones(1).Expand(64, 32, 28, 28).Contiguous());
         Time("conv1 forward", () => F.Conv2d(x1, w1, b1, padding: 1));
         Time("conv1 forward+backward", () => F.Conv2d(x1, w1, b1, padding: 1).Sum().Backward());
         Time("conv1 relu fwd", () => F.Relu(F.Conv2d(x1, w1, b1, padding: 1)));

@@ -10,6 +10,9 @@ internal sealed unsafe partial class CpuBackend : IBackend
 {
     internal static readonly CpuBackend Instance = new();
 
+    // Runtime's constructor makes OpenBLAS single-threaded before the first GEMM.
+    static CpuBackend() => _ = Runtime.NumThreads;
+
     /// <summary>Work below this many elements runs on the calling thread (a Parallel.For costs a few µs).</summary>
     internal const int ParallelThreshold = 1 << 16;
 
@@ -28,22 +31,61 @@ internal sealed unsafe partial class CpuBackend : IBackend
 
     internal static Span<T> Span<T>(TensorView v) where T : unmanaged => S(v).Span<T>(v.Offset, v.NumEl);
 
+    /// <summary>
+    /// True on a thread that is running one slice of a parallel kernel: kernels it calls (GEMM, im2col, ...) then run
+    /// serially, so parallelism is never nested and the cores are never oversubscribed.
+    /// </summary>
+    [ThreadStatic] internal static bool InWorker;
+
+    /// <summary>How many workers a kernel over n items of the given cost should use (1 inside a worker).</summary>
+    internal static int WorkerCount(int n, long workPerItem)
+    {
+        int workers = InWorker ? 1 : Runtime.NumThreads;
+        long work = n * Math.Max(workPerItem, 1);
+        return work < ParallelThreshold || n < 2 || workers < 2 ? 1 : Math.Min(workers, n);
+    }
+
     /// <summary>Runs body(start, end) over [0, n), split across cores when n·cost is large.</summary>
     internal static void For(int n, long workPerItem, Action<int, int> body)
     {
-        long work = n * Math.Max(workPerItem, 1);
-        int workers = Runtime.NumThreads;
-        if (work < ParallelThreshold || n < 2 || workers < 2)
+        int workers = WorkerCount(n, workPerItem);
+        if (workers < 2)
         {
             body(0, n);
             return;
         }
+        long work = n * Math.Max(workPerItem, 1);
         int chunks = (int)Math.Min(Math.Min(n, workers * 4L), Math.Max(2, work / ParallelThreshold));
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = workers }, c =>
         {
             int s = (int)((long)n * c / chunks), e = (int)((long)n * (c + 1) / chunks);
-            if (e > s) body(s, e);
+            if (e > s) RunAsWorker(() => body(s, e));
         });
+    }
+
+    /// <summary>
+    /// Runs body(worker, start, end) once per worker over a static split of [0, n): for kernels that give each worker
+    /// its own scratch (im2col buffers, partial sums). Returns the number of workers used.
+    /// </summary>
+    internal static int ForEachWorker(int n, long workPerItem, Action<int, int, int> body)
+    {
+        int workers = WorkerCount(n, workPerItem);
+        if (workers < 2)
+        {
+            body(0, 0, n);
+            return 1;
+        }
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+            RunAsWorker(() => body(w, (int)((long)n * w / workers), (int)((long)n * (w + 1) / workers))));
+        return workers;
+    }
+
+    static void RunAsWorker(Action body)
+    {
+        bool was = InWorker;
+        InWorker = true;
+        try { body(); }
+        finally { InWorker = was; }
     }
 
     public void Fill(TensorView dst, double value)

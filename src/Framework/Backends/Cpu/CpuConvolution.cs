@@ -3,19 +3,14 @@ using System.Numerics;
 namespace NativeNet.Backends.Cpu;
 
 /// <summary>
-/// Convolution as im2col + one large GEMM per group over a chunk of the batch (large GEMMs run near BLAS peak;
-/// per-sample GEMMs of conv-sized matrices do not). col is [C·KH·KW, nb·OH·OW].
+/// Convolution as im2col + GEMM, one sample at a time on each worker: a sample's col matrix [C·KH·KW, OH·OW] stays in
+/// the worker's L2 cache, each single-threaded GEMM writes straight into the NCHW output (no [O, N, P] staging and
+/// copy), and bias, ReLU or pooling run on the sample's planes while they are still in cache. Measured on the issue's
+/// CNN this beats one batch-wide GEMM over a col matrix that streams through memory (tools/bench/README.md).
+/// A 1×1, stride-1, unpadded convolution needs no col matrix at all: the input plane is the GEMM operand.
 /// </summary>
 internal sealed unsafe partial class CpuBackend
 {
-    const long ColBudgetBytes = 64L << 20;
-
-    static int BatchChunk(in Conv2dGeometry g, int elementSize)
-    {
-        long perSample = (long)g.C * g.KH * g.KW * g.OH * g.OW * elementSize;
-        return (int)Math.Clamp(ColBudgetBytes / Math.Max(perSample, 1), 1, Math.Max(g.N, 1));
-    }
-
     public void Conv2d(TensorView x, TensorView w, TensorView? bias, TensorView y, in Conv2dGeometry g, bool relu = false)
     {
         if (x.DType == DType.Float32) ConvForward<float>(P<float>(x), P<float>(w), bias is { } b ? P<float>(b) : null, P<float>(y), g, relu);
@@ -47,52 +42,47 @@ internal sealed unsafe partial class CpuBackend
         else ConvBackwardFilter<double>(P<double>(gy), P<double>(x), P<double>(gw), g);
     }
 
-    static void GemmT<T>(bool ta, bool tb, int m, int n, int k, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc) where T : unmanaged
-    {
-        if (typeof(T) == typeof(float))
-            Gemm(ta, tb, m, n, k, 1f, (float*)a, lda, (float*)b, ldb, (float)(object)beta, (float*)c, ldc);
-        else
-            Gemm(ta, tb, m, n, k, 1.0, (double*)a, lda, (double*)b, ldb, (double)(object)beta, (double*)c, ldc);
-    }
+    /// <summary>True when the input plane itself is the col matrix (1×1 kernel, stride 1, no padding).</summary>
+    static bool IsPointwise(in Conv2dGeometry g) =>
+        g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
+
+    /// <summary>Multiply-adds per sample: how the per-sample loops decide to go parallel.</summary>
+    static long SampleMacs(in Conv2dGeometry g) => (long)g.O * (g.C / g.Groups) * g.KH * g.KW * g.OH * g.OW;
 
     static void ConvForward<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g, bool relu, bool pool = false) where T : unmanaged, INumber<T>
     {
         int kk = g.KH * g.KW, p = g.OH * g.OW, cg = g.C / g.Groups, og = g.O / g.Groups;
-        int chunk = BatchChunk(g, sizeof(T));
-        using var colBuf = new ScratchBuffer<T>((long)g.C * kk * chunk * p);
-        using var outBuf = new ScratchBuffer<T>((long)g.O * chunk * p);
-        T* col = colBuf.Ptr, tmp = outBuf.Ptr;
-        for (int n0 = 0; n0 < g.N; n0 += chunk)
+        int ph = g.OH / 2, pw = g.OW / 2;
+        bool direct = IsPointwise(g);
+        ForEachWorker(g.N, SampleMacs(g), (_, s, e) =>
         {
-            int nb = Math.Min(chunk, g.N - n0);
-            int np = nb * p;
-            Im2Col(x + (long)n0 * g.C * g.H * g.W, col, g, nb);
-            for (int gi = 0; gi < g.Groups; gi++)
-                GemmT(false, false, og, np, cg * kk, w + (long)gi * og * cg * kk, cg * kk,
-                    col + (long)gi * cg * kk * np, np, T.Zero, tmp + (long)gi * og * np, np);
-            // tmp is [O, nb, P]; y is [N, O, P].
-            For(g.O * nb, p, (s, e) =>
+            var G = g; // a local copy: stores through pointers would make the JIT reload captured fields
+            using var colBuf = new ScratchBuffer<T>(direct ? 0 : (long)G.C * kk * p);
+            using var outBuf = new ScratchBuffer<T>(pool ? (long)G.O * p : 0);
+            for (int n = s; n < e; n++)
             {
-                var G = g; // a local copy: stores through pointers would make the JIT reload captured fields
-                for (int idx = s; idx < e; idx++)
+                T* xn = x + (long)n * G.C * G.H * G.W;
+                T* col = direct ? xn : colBuf.Ptr;
+                if (!direct) Im2Col(xn, col, G, 1);
+                T* yn = pool ? outBuf.Ptr : y + (long)n * G.O * p;
+                for (int gi = 0; gi < G.Groups; gi++)
+                    Gemm(false, false, og, p, cg * kk, T.One, w + (long)gi * og * cg * kk, cg * kk,
+                        col + (long)gi * cg * kk * p, p, T.Zero, yn + (long)gi * og * p, p);
+                for (int o = 0; o < G.O; o++)
                 {
-                    int o = idx / nb, n = idx % nb;
+                    T b = bias == null ? T.Zero : bias[o];
                     if (pool)
                     {
-                        int ph = G.OH / 2, pw = G.OW / 2;
-                        PoolPlane2x2(tmp + ((long)o * nb + n) * p, G.OW, ph, pw, y + ((long)(n0 + n) * G.O + o) * ph * pw,
-                            bias == null ? T.Zero : bias[o], relu);
+                        PoolPlane2x2(yn + (long)o * p, G.OW, ph, pw, y + ((long)n * G.O + o) * ph * pw, b, relu);
                         continue;
                     }
-                    var src = new ReadOnlySpan<T>(tmp + ((long)o * nb + n) * p, p);
-                    var dst = new Span<T>(y + ((long)(n0 + n) * G.O + o) * p, p);
-                    if (bias == null) src.CopyTo(dst);
-                    else System.Numerics.Tensors.TensorPrimitives.Add(src, bias[o], dst);
-                    // A graph's Conv+Relu: the activation while the row is still in cache (no extra pass).
-                    if (relu) System.Numerics.Tensors.TensorPrimitives.Max(dst, T.Zero, dst);
+                    var plane = new Span<T>(yn + (long)o * p, p);
+                    if (bias != null) System.Numerics.Tensors.TensorPrimitives.Add(plane, b, plane);
+                    // A graph's Conv+Relu: the activation while the plane is still in cache (no extra pass).
+                    if (relu) System.Numerics.Tensors.TensorPrimitives.Max(plane, T.Zero, plane);
                 }
-            });
-        }
+            }
+        });
     }
 
     /// <summary>
@@ -131,131 +121,70 @@ internal sealed unsafe partial class CpuBackend
     static void ConvBackwardData<T>(T* gy, T* w, T* gx, Conv2dGeometry g) where T : unmanaged, INumber<T>
     {
         int kk = g.KH * g.KW, p = g.OH * g.OW, cg = g.C / g.Groups, og = g.O / g.Groups;
-        int chunk = BatchChunk(g, sizeof(T));
-        using var colBuf = new ScratchBuffer<T>((long)g.C * kk * chunk * p);
-        using var gyBuf = new ScratchBuffer<T>((long)g.O * chunk * p);
-        T* col = colBuf.Ptr, gyt = gyBuf.Ptr;
-        for (int n0 = 0; n0 < g.N; n0 += chunk)
+        bool direct = IsPointwise(g);
+        ForEachWorker(g.N, SampleMacs(g), (_, s, e) =>
         {
-            int nb = Math.Min(chunk, g.N - n0);
-            int np = nb * p;
-            GatherOutputGrad(gy, gyt, g, n0, nb);
-            for (int gi = 0; gi < g.Groups; gi++)
-                GemmT(true, false, cg * kk, np, og, w + (long)gi * og * cg * kk, cg * kk,
-                    gyt + (long)gi * og * np, np, T.Zero, col + (long)gi * cg * kk * np, np);
-            Col2Im(col, gx + (long)n0 * g.C * g.H * g.W, g, nb);
-        }
+            var G = g; // a local copy: stores through pointers would make the JIT reload captured fields
+            using var colBuf = new ScratchBuffer<T>(direct ? 0 : (long)G.C * kk * p);
+            for (int n = s; n < e; n++)
+            {
+                T* gxn = gx + (long)n * G.C * G.H * G.W;
+                // col = Wᵀ·gy per group; a pointwise convolution's col is the input gradient itself.
+                T* col = direct ? gxn : colBuf.Ptr;
+                for (int gi = 0; gi < G.Groups; gi++)
+                    Gemm(true, false, cg * kk, p, og, T.One, w + (long)gi * og * cg * kk, cg * kk,
+                        gy + ((long)n * G.O + gi * og) * p, p, T.Zero, col + (long)gi * cg * kk * p, p);
+                if (!direct) Col2Im(col, gxn, G, 1);
+            }
+        });
     }
 
+    /// <summary>Cache budget for one worker's col and gathered-gradient chunk in the filter gradient.</summary>
+    const long FilterChunkBytes = 1L << 20;
+
+    /// <summary>
+    /// gw = Σₙ gy[n]·col[n]ᵀ. Each worker sums its samples into its own partial (the first worker's is gw), then the
+    /// partials are added. Samples go in chunks that fit in cache so the GEMM's inner dimension (chunk·OH·OW) is long
+    /// even for small feature maps; a chunk's gradients are gathered to [O, chunk·OH·OW] to match col's layout.
+    /// </summary>
     static void ConvBackwardFilter<T>(T* gy, T* x, T* gw, Conv2dGeometry g) where T : unmanaged, INumber<T>
     {
         int kk = g.KH * g.KW, p = g.OH * g.OW, cg = g.C / g.Groups, og = g.O / g.Groups;
-        int chunk = BatchChunk(g, sizeof(T));
-        using var colBuf = new ScratchBuffer<T>((long)g.C * kk * chunk * p);
-        using var gyBuf = new ScratchBuffer<T>((long)g.O * chunk * p);
-        T* col = colBuf.Ptr, gyt = gyBuf.Ptr;
-        if (g.N == 0) new Span<T>(gw, g.O * (g.C / g.Groups) * kk).Clear(); // an empty batch contributes nothing
-        for (int n0 = 0; n0 < g.N; n0 += chunk)
-        {
-            int nb = Math.Min(chunk, g.N - n0);
-            int np = nb * p;
-            Im2Col(x + (long)n0 * g.C * g.H * g.W, col, g, nb);
-            GatherOutputGrad(gy, gyt, g, n0, nb);
-            for (int gi = 0; gi < g.Groups; gi++)
-                GemmT(false, true, og, cg * kk, np, gyt + (long)gi * og * np, np, col + (long)gi * cg * kk * np, np,
-                    n0 == 0 ? T.Zero : T.One, gw + (long)gi * og * cg * kk, cg * kk);
-        }
-    }
-
-    /// <summary>gy [N, O, P] (batch slice) to [O, nb, P].</summary>
-    static void GatherOutputGrad<T>(T* gy, T* gyt, Conv2dGeometry g, int n0, int nb) where T : unmanaged
-    {
-        int p = g.OH * g.OW;
-        For(g.O * nb, p, (s, e) =>
+        int wsize = g.O * cg * kk;
+        new Span<T>(gw, wsize).Clear(); // also the answer for an empty batch
+        int maxWorkers = Math.Max(1, Runtime.NumThreads);
+        using var partialBuf = new ScratchBuffer<T>((long)(maxWorkers - 1) * wsize);
+        T* partials = partialBuf.Ptr;
+        long perSample = (long)(g.C * kk + g.O) * p * sizeof(T);
+        int used = ForEachWorker(g.N, SampleMacs(g), (worker, s, e) =>
         {
             var G = g; // a local copy: stores through pointers would make the JIT reload captured fields
-            for (int idx = s; idx < e; idx++)
+            T* acc = worker == 0 ? gw : partials + (long)(worker - 1) * wsize;
+            int chunk = (int)Math.Clamp(FilterChunkBytes / Math.Max(perSample, 1), 1, Math.Max(e - s, 1));
+            using var colBuf = new ScratchBuffer<T>((long)G.C * kk * chunk * p);
+            using var gyBuf = new ScratchBuffer<T>(chunk > 1 ? (long)G.O * chunk * p : 0);
+            for (int n0 = s; n0 < e; n0 += chunk)
             {
-                int o = idx / nb, n = idx % nb;
-                new ReadOnlySpan<T>(gy + ((long)(n0 + n) * G.O + o) * p, p).CopyTo(new Span<T>(gyt + ((long)o * nb + n) * p, p));
-            }
-        });
-    }
-
-    /// <summary>x [nb, C, H, W] to col [C·KH·KW, nb·OH·OW]; padding reads as zero.</summary>
-    static void Im2Col<T>(T* x, T* col, Conv2dGeometry g, int nb) where T : unmanaged, INumber<T>
-    {
-        int kk = g.KH * g.KW, p = g.OH * g.OW;
-        long np = (long)nb * p;
-        For(g.C * kk, np, (s, e) =>
-        {
-            var G = g; // a local copy: stores through pointers would make the JIT reload captured fields
-            for (int row = s; row < e; row++)
-            {
-                int c = row / kk, ki = (row % kk) / G.KW, kj = row % G.KW;
-                T* dst = col + row * np;
-                for (int n = 0; n < nb; n++)
+                int nb = Math.Min(chunk, e - n0);
+                long np = (long)nb * p;
+                Im2Col(x + (long)n0 * G.C * G.H * G.W, colBuf.Ptr, G, nb);
+                T* gyc = gy + (long)n0 * G.O * p;
+                if (nb > 1)
                 {
-                    T* src = x + ((long)n * G.C + c) * G.H * G.W;
-                    for (int oh = 0; oh < G.OH; oh++)
-                    {
-                        int ih = oh * G.StrideH - G.PadH + ki * G.DilationH;
-                        T* d = dst + (long)n * p + (long)oh * G.OW;
-                        if ((uint)ih >= (uint)G.H) { new Span<T>(d, G.OW).Clear(); continue; }
-                        T* srow = src + (long)ih * G.W;
-                        int iw0 = -G.PadW + kj * G.DilationW;
-                        // Output columns whose input column is inside the image: [lo, hi). Outside is padding.
-                        int lo = iw0 >= 0 ? 0 : (-iw0 + G.StrideW - 1) / G.StrideW;
-                        int hi = G.W - iw0 <= 0 ? 0 : Math.Min(G.OW, (G.W - iw0 + G.StrideW - 1) / G.StrideW);
-                        if (hi < lo) hi = lo;
-                        if (lo > 0) new Span<T>(d, lo).Clear();
-                        if (G.StrideW == 1) new ReadOnlySpan<T>(srow + iw0 + lo, hi - lo).CopyTo(new Span<T>(d + lo, hi - lo));
-                        else for (int ow = lo; ow < hi; ow++) d[ow] = srow[iw0 + ow * G.StrideW];
-                        if (hi < G.OW) new Span<T>(d + hi, G.OW - hi).Clear();
-                    }
+                    // [nb, O, P] → [O, nb·P]
+                    for (int o = 0; o < G.O; o++)
+                        for (int j = 0; j < nb; j++)
+                            new ReadOnlySpan<T>(gyc + ((long)j * G.O + o) * p, p).CopyTo(new Span<T>(gyBuf.Ptr + o * np + (long)j * p, p));
+                    gyc = gyBuf.Ptr;
                 }
+                for (int gi = 0; gi < G.Groups; gi++)
+                    Gemm(false, true, og, cg * kk, (int)np, T.One, gyc + gi * og * np, (int)np, colBuf.Ptr + gi * cg * kk * np, (int)np,
+                        n0 == s ? T.Zero : T.One, acc + (long)gi * og * cg * kk, cg * kk);
             }
         });
-    }
-
-    /// <summary>Adds col [C·KH·KW, nb·OH·OW] back into gx [nb, C, H, W] (gx is overwritten). Parallel over channels: no write races.</summary>
-    static void Col2Im<T>(T* col, T* gx, Conv2dGeometry g, int nb) where T : unmanaged, INumber<T>
-    {
-        int kk = g.KH * g.KW, p = g.OH * g.OW;
-        long np = (long)nb * p;
-        For(g.C, kk * np, (s, e) =>
-        {
-            var G = g; // a local copy: stores through pointers would make the JIT reload captured fields
-            for (int c = s; c < e; c++)
-            {
-                for (int n = 0; n < nb; n++) new Span<T>(gx + ((long)n * G.C + c) * G.H * G.W, G.H * G.W).Clear();
-                for (int k = 0; k < kk; k++)
-                {
-                    int ki = k / G.KW, kj = k % G.KW;
-                    T* src = col + ((long)c * kk + k) * np;
-                    for (int n = 0; n < nb; n++)
-                    {
-                        T* dst = gx + ((long)n * G.C + c) * G.H * G.W;
-                        for (int oh = 0; oh < G.OH; oh++)
-                        {
-                            int ih = oh * G.StrideH - G.PadH + ki * G.DilationH;
-                            if ((uint)ih >= (uint)G.H) continue;
-                            T* s0 = src + (long)n * p + (long)oh * G.OW;
-                            T* drow = dst + (long)ih * G.W;
-                            int iw0 = -G.PadW + kj * G.DilationW;
-                            int lo = iw0 >= 0 ? 0 : (-iw0 + G.StrideW - 1) / G.StrideW;
-                            int hi = G.W - iw0 <= 0 ? 0 : Math.Min(G.OW, (G.W - iw0 + G.StrideW - 1) / G.StrideW);
-                            if (G.StrideW == 1 && hi > lo)
-                            {
-                                var dspan = new Span<T>(drow + iw0 + lo, hi - lo);
-                                System.Numerics.Tensors.TensorPrimitives.Add(dspan, new ReadOnlySpan<T>(s0 + lo, hi - lo), dspan);
-                            }
-                            else for (int ow = lo; ow < hi; ow++) drow[iw0 + ow * G.StrideW] += s0[ow];
-                        }
-                    }
-                }
-            }
-        });
+        var total = new Span<T>(gw, wsize);
+        for (int i = 1; i < used; i++)
+            System.Numerics.Tensors.TensorPrimitives.Add(total, new ReadOnlySpan<T>(partials + (long)(i - 1) * wsize, wsize), total);
     }
 }
 

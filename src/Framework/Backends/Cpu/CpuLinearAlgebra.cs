@@ -120,20 +120,66 @@ internal sealed unsafe partial class CpuBackend
             }
     }
 
-    /// <summary>Row-major C[m,n] = alpha·op(A)·op(B) + beta·C through CBLAS.</summary>
-    internal static void Gemm(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    /// <summary>GEMMs below this many multiply-adds run as one BLAS call: splitting costs more than it saves.</summary>
+    const long GemmSplitMacs = 1L << 20;
+
+    /// <summary>
+    /// Row-major C[m,n] = alpha·op(A)·op(B) + beta·C through CBLAS. OpenBLAS runs single-threaded (see
+    /// <see cref="Runtime"/>); a large product is split here into column (or row) blocks, one single-threaded BLAS call
+    /// per worker, so there is one thread pool in the process and nothing spins against it.
+    /// </summary>
+    internal static void Gemm<T>(bool ta, bool tb, int m, int n, int k, T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc)
+        where T : unmanaged, INumber<T>
     {
         if (m == 0 || n == 0) return;
-        if (k == 0) { new Span<float>(c, m * n).Clear(); return; }
-        Cblas.Sgemm(CblasOrder.RowMajor, ta ? CblasTranspose.Trans : CblasTranspose.NoTrans, tb ? CblasTranspose.Trans : CblasTranspose.NoTrans,
-            m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        if (k == 0)
+        {
+            // Nothing to multiply: C = beta·C (beta 0 clears, as BLAS does).
+            for (int i = 0; i < m; i++)
+            {
+                var row = new Span<T>(c + (long)i * ldc, n);
+                if (beta == T.Zero) row.Clear();
+                else System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
+            }
+            return;
+        }
+        int parts = (long)m * n * k < GemmSplitMacs ? 1 : WorkerCount(Math.Max(m, n), (long)k * Math.Min(m, n));
+        if (parts < 2)
+        {
+            BlasGemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        // Split the larger side of C; column blocks stay multiples of 16 so each block starts on a cache line.
+        bool byCols = n >= m;
+        int len = byCols ? n : m, align = byCols ? 16 : 1;
+        int block = (len / parts + align - 1) / align * align;
+        if (block == 0) block = len;
+        int blocks = (len + block - 1) / block;
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
+        {
+            int s = p * block, e = Math.Min(len, s + block);
+            bool was = InWorker;
+            InWorker = true;
+            try
+            {
+                if (byCols)
+                    BlasGemm(ta, tb, m, e - s, k, alpha, a, lda, tb ? b + (long)s * ldb : b + s, ldb, beta, c + s, ldc);
+                else
+                    BlasGemm(ta, tb, e - s, n, k, alpha, ta ? a + s : a + (long)s * lda, lda, b, ldb, beta, c + (long)s * ldc, ldc);
+            }
+            finally { InWorker = was; }
+        });
     }
 
-    internal static void Gemm(bool ta, bool tb, int m, int n, int k, double alpha, double* a, int lda, double* b, int ldb, double beta, double* c, int ldc)
+    static void BlasGemm<T>(bool ta, bool tb, int m, int n, int k, T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc)
+        where T : unmanaged
     {
-        if (m == 0 || n == 0) return;
-        if (k == 0) { new Span<double>(c, m * n).Clear(); return; }
-        Cblas.Dgemm(CblasOrder.RowMajor, ta ? CblasTranspose.Trans : CblasTranspose.NoTrans, tb ? CblasTranspose.Trans : CblasTranspose.NoTrans,
-            m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        var tA = ta ? CblasTranspose.Trans : CblasTranspose.NoTrans;
+        var tB = tb ? CblasTranspose.Trans : CblasTranspose.NoTrans;
+        if (typeof(T) == typeof(float))
+            Cblas.Sgemm(CblasOrder.RowMajor, tA, tB, m, n, k, (float)(object)alpha, (float*)a, lda, (float*)b, ldb, (float)(object)beta, (float*)c, ldc);
+        else if (typeof(T) == typeof(double))
+            Cblas.Dgemm(CblasOrder.RowMajor, tA, tB, m, n, k, (double)(object)alpha, (double*)a, lda, (double*)b, ldb, (double)(object)beta, (double*)c, ldc);
+        else throw new DTypeMismatchException("MatMul", $"BLAS GEMM needs float32 or float64, got {typeof(T).Name}");
     }
 }
