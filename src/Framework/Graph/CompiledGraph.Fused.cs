@@ -11,45 +11,55 @@ public sealed partial class CompiledGraph
     /// needed, a tracer is recording, the dtype is not float32/float64, or a side operand would broadcast the chain
     /// value to a larger shape.
     /// </summary>
-    bool TryRunFused(PlanStep st, object?[] slots, bool[] owned)
+    bool TryRunFused(PlanStep st, ExecutionFrame frame)
     {
         if (GraphTracer.Current != null) return false;
-        if (st.Fused!.Conv is { } conv) return RunConvRelu(st, conv, slots, owned);
-        var ins = new Tensor[st.In.Length];
-        bool grad = Autograd.IsGradEnabled;
-        for (int k = 0; k < ins.Length; k++)
+        var slots = frame.Slots;
+        var ins = frame.Scratch(st.In.Length);
+        try
         {
-            if (slots[st.In[k]] is not Tensor t || t.Device != Device.Cpu || (grad && t.RequiresGrad)) return false;
-            ins[k] = t;
+            if (st.Fused!.Conv is { } conv) return RunConvRelu(st, conv, ins, frame);
+            bool grad = Autograd.IsGradEnabled;
+            for (int k = 0; k < ins.Length; k++)
+            {
+                if (slots[st.In[k]] is not Tensor t || t.Device != Device.Cpu || (grad && t.RequiresGrad)) return false;
+                ins[k] = t;
+            }
+            var main = ins[0]!;
+            for (int k = 1; k < ins.Length; k++) if (ins[k]!.DType != main.DType) return false;
+            return main.DType switch
+            {
+                DType.Float32 => RunFused<float>(st, ins!, slots, frame.Owned),
+                DType.Float64 => RunFused<double>(st, ins!, slots, frame.Owned),
+                _ => false,
+            };
         }
-        var main = ins[0];
-        for (int k = 1; k < ins.Length; k++) if (ins[k].DType != main.DType) return false;
-        return main.DType switch
+        finally
         {
-            DType.Float32 => RunFused<float>(st, ins, slots, owned),
-            DType.Float64 => RunFused<double>(st, ins, slots, owned),
-            _ => false,
-        };
+            Array.Clear(ins);
+        }
     }
 
     /// <summary>
     /// Conv with the ReLU in its output pass, with gradients too (the fused op's backward is built from its parts); or
-    /// Conv(+Relu)+MaxPool in one pass, without gradients only.
+    /// Conv(+Relu)+MaxPool: in one pass without gradients, and with gradients as the convolution followed by one pass
+    /// that pools and keeps one byte per window for a backward that does MaxPool's and ReLU's part in one pass.
     /// </summary>
-    static bool RunConvRelu(PlanStep st, ConvParams conv, object?[] slots, bool[] owned)
+    static bool RunConvRelu(PlanStep st, ConvParams conv, Tensor?[] ins, ExecutionFrame frame)
     {
-        var ins = new Tensor?[st.In.Length];
-        bool pool = st.Fused!.Pool, grad = Autograd.IsGradEnabled;
+        var slots = frame.Slots;
+        bool pool = st.Fused!.Pool, grad = Autograd.IsGradEnabled, needsGrad = false;
         for (int k = 0; k < ins.Length; k++)
         {
             if (st.In[k] < 0) continue;
-            if (slots[st.In[k]] is not Tensor t || (pool && grad && t.RequiresGrad)) return false;
+            if (slots[st.In[k]] is not Tensor t) return false;
+            needsGrad |= grad && t.RequiresGrad;
             ins[k] = t;
         }
         Tensor? y;
         try
         {
-            y = pool ? conv.RunPooled(ins, st.Fused.Relu) : conv.Run(ins, relu: true);
+            y = !pool ? conv.Run(ins, relu: true) : needsGrad ? conv.RunPooledWithGrad(ins, st.Fused.Relu) : conv.RunPooled(ins, st.Fused.Relu);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException)
         {
@@ -57,7 +67,7 @@ public sealed partial class CompiledGraph
         }
         if (y == null) return false;
         slots[st.Out[0]] = y;
-        owned[st.Out[0]] = true;
+        frame.Owned[st.Out[0]] = true;
         return true;
     }
 
@@ -67,19 +77,19 @@ public sealed partial class CompiledGraph
         int[] shape = main.shape;
         var program = st.Fused!.Program;
         var sides = new FusedSide<T>[ins.Length];
-        var resolved = new bool[ins.Length];
-        var temps = new List<Tensor>();
+        Span<bool> resolved = stackalloc bool[ins.Length];
+        List<Tensor>? temps = null; // made on first use: most chains need no temporaries
         try
         {
             foreach (var instr in program)
             {
                 if (instr.Op == FusedOp.BatchNorm)
                 {
-                    if (!BatchNormSide(ins, instr, shape, temps, out sides[instr.Side])) return false;
+                    if (!BatchNormSide(ins, instr, shape, ref temps, out sides[instr.Side])) return false;
                 }
                 else if (instr.Side >= 0 && !resolved[instr.Side])
                 {
-                    if (!ResolveSide(ins[instr.Side], shape, temps, out sides[instr.Side])) return false;
+                    if (!ResolveSide(ins[instr.Side], shape, ref temps, out sides[instr.Side])) return false;
                     resolved[instr.Side] = true;
                 }
             }
@@ -88,7 +98,7 @@ public sealed partial class CompiledGraph
             bool inPlace = owned[head] && Array.IndexOf(st.FreeAfter, head) >= 0 && !resolved[0] && Array.IndexOf(st.In, head, 1) < 0
                 && main.IsContiguous && main.storage.RefCount == 1 && !main.RequiresGrad && main.gradFn == null;
             var src = main.IsContiguous ? main : main.Contiguous();
-            if (!ReferenceEquals(src, main)) temps.Add(src);
+            if (!ReferenceEquals(src, main)) AddTemp(ref temps, src);
             var y = inPlace ? main : Tensor.Empty(shape, main.DType, Device.Cpu);
             if (main.NumEl > 0) FusedKernel.Run(program, sides, (T*)Backends.Cpu.CpuBackend.P<T>(src.View), Backends.Cpu.CpuBackend.P<T>(y.View), main.NumEl);
             if (inPlace)
@@ -103,15 +113,17 @@ public sealed partial class CompiledGraph
         }
         finally
         {
-            foreach (var t in temps) t.Dispose();
+            if (temps != null) foreach (var t in temps) t.Dispose();
         }
     }
+
+    static void AddTemp(ref List<Tensor>? temps, Tensor t) => (temps ??= new List<Tensor>()).Add(t);
 
     /// <summary>Number of fused steps that wrote into their dying input's buffer (counted over all runs).</summary>
     internal long InPlaceSteps;
 
     /// <summary>Classifies how <paramref name="side"/> broadcasts over <paramref name="shape"/>; false if it would enlarge it.</summary>
-    static unsafe bool ResolveSide<T>(Tensor side, int[] shape, List<Tensor> temps, out FusedSide<T> r) where T : unmanaged
+    static unsafe bool ResolveSide<T>(Tensor side, int[] shape, ref List<Tensor>? temps, out FusedSide<T> r) where T : unmanaged
     {
         r = default;
         int rank = shape.Length;
@@ -140,7 +152,7 @@ public sealed partial class CompiledGraph
             }
         }
         var data = side.IsContiguous ? side : side.Contiguous();
-        if (!ReferenceEquals(data, side)) temps.Add(data);
+        if (!ReferenceEquals(data, side)) AddTemp(ref temps, data);
         if (!oneRun)
         {
             using (Autograd.NoGrad())
@@ -148,7 +160,7 @@ public sealed partial class CompiledGraph
                 using var e = data.Expand(shape);
                 data = e.Contiguous();
             }
-            temps.Add(data);
+            AddTemp(ref temps, data);
             r.Kind = SideKind.Full;
             r.Data = Backends.Cpu.CpuBackend.P<T>(data.View);
             return true;
@@ -163,7 +175,7 @@ public sealed partial class CompiledGraph
     }
 
     /// <summary>Per-channel scale = w / sqrt(var + eps) and shift = b - mean·scale (as F.BatchNorm's eval path computes them).</summary>
-    static unsafe bool BatchNormSide<T>(Tensor[] ins, FusedInstr instr, int[] shape, List<Tensor> temps, out FusedSide<T> r)
+    static unsafe bool BatchNormSide<T>(Tensor[] ins, FusedInstr instr, int[] shape, ref List<Tensor>? temps, out FusedSide<T> r)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         r = default;
@@ -175,12 +187,12 @@ public sealed partial class CompiledGraph
             var t = ins[instr.Side + k];
             if (t.NumEl != c || t.Dim != 1) return false;
             p[k] = t.IsContiguous ? t : t.Contiguous();
-            if (!ReferenceEquals(p[k], t)) temps.Add(p[k]);
+            if (!ReferenceEquals(p[k], t)) AddTemp(ref temps, p[k]);
         }
         var scale = Tensor.Empty([c], p[0].DType, Device.Cpu);
         var shift = Tensor.Empty([c], p[0].DType, Device.Cpu);
-        temps.Add(scale);
-        temps.Add(shift);
+        AddTemp(ref temps, scale);
+        AddTemp(ref temps, shift);
         var sc = new Span<T>(Backends.Cpu.CpuBackend.P<T>(scale.View), c);
         var sh = new Span<T>(Backends.Cpu.CpuBackend.P<T>(shift.View), c);
         ReadOnlySpan<T> w = new(Backends.Cpu.CpuBackend.P<T>(p[0].View), c), b = new(Backends.Cpu.CpuBackend.P<T>(p[1].View), c),

@@ -149,7 +149,9 @@ public sealed partial class CompiledGraph
     {
         if (graph.Outputs.Count != 1)
             throw new InvalidOperationException($"Call: graph '{graph.Name}' has {graph.Outputs.Count} outputs; use Run to get all of them");
-        return Run(inputs)[0];
+        if (inputs.Length != graph.Inputs.Count)
+            throw new ArgumentException($"graph '{graph.Name}' takes {graph.Inputs.Count} input(s) ({string.Join(", ", InputNames)}), got {inputs.Length}");
+        return AsTensor(RunValues(inputs, null)[0], 0);
     }
 
     /// <summary>Runs the graph on inputs given in <see cref="InputNames"/> order; returns the outputs in order.</summary>
@@ -178,11 +180,12 @@ public sealed partial class CompiledGraph
     Tensor[] AsTensors(object?[] values)
     {
         var r = new Tensor[values.Length];
-        for (int i = 0; i < values.Length; i++)
-            r[i] = values[i] as Tensor ?? throw new InvalidOperationException(
-                $"graph output '{graph.Outputs[i].Name}' is a {(values[i] == null ? "missing optional" : "sequence")} value, not a tensor");
+        for (int i = 0; i < values.Length; i++) r[i] = AsTensor(values[i], i);
         return r;
     }
+
+    Tensor AsTensor(object? value, int i) => value as Tensor ?? throw new InvalidOperationException(
+        $"graph output '{graph.Outputs[i].Name}' is a {(value == null ? "missing optional" : "sequence")} value, not a tensor");
 
     internal CompiledGraph Subplan(Graph g)
     {
@@ -246,46 +249,58 @@ public sealed partial class CompiledGraph
         return false;
     }
 
+    /// <summary>A finished run's frame (slot arrays, scratch), reused by the next run so a run allocates no bookkeeping.</summary>
+    ExecutionFrame? spareFrame;
+
     object?[] RunValuesCore(object?[] inputs, ExecutionFrame? outer)
     {
         if (inputs.Length != inputSlots.Length)
             throw new ArgumentException($"graph '{graph.Name}' takes {inputSlots.Length} input(s), got {inputs.Length}");
-        var slots = (object?[])constants.Clone();
-        var owned = new bool[slots.Length];
-        for (int i = 0; i < inputs.Length; i++)
+        for (int i = 0; i < inputs.Length; i++) CheckInput(graph.Inputs[i], inputs[i]);
+        if (freeVarSlots.Length > 0 && outer == null)
+            throw new GraphValidationException($"graph '{graph.Name}' reads outer-scope values but runs without an enclosing graph");
+        // A concurrent run (or a nested one) finds no spare frame and makes its own.
+        var frame = Interlocked.Exchange(ref spareFrame, null) ?? new ExecutionFrame(this, new object?[constants.Length], null);
+        var slots = frame.Slots;
+        try
         {
-            CheckInput(graph.Inputs[i], inputs[i]);
-            slots[inputSlots[i]] = inputs[i];
+            frame.Parent = outer;
+            Array.Copy(constants, slots, constants.Length);
+            for (int i = 0; i < inputs.Length; i++) slots[inputSlots[i]] = inputs[i];
+            foreach (var s in freeVarSlots) slots[s] = outer!.Lookup(slotNames[s]);
+            foreach (var (s, name) in variableSlots) slots[s] = variableSource!(name);
+            foreach (var step in steps) Execute(step, frame);
+            var result = new object?[outputSlots.Length];
+            for (int i = 0; i < result.Length; i++)
+            {
+                var v = slots[outputSlots[i]];
+                // Never hand out an object the plan keeps (constants, inputs, outer values, an earlier output): give a view.
+                bool shared = !frame.Owned[outputSlots[i]] || Array.IndexOf(outputSlots, outputSlots[i]) < i;
+                result[i] = shared && v is Tensor t ? t.Reshape(t.Shape.ToArray()) : v;
+            }
+            return result;
         }
-        if (freeVarSlots.Length > 0)
+        finally
         {
-            if (outer == null) throw new GraphValidationException($"graph '{graph.Name}' reads outer-scope values but runs without an enclosing graph");
-            foreach (var s in freeVarSlots) slots[s] = outer.Lookup(slotNames[s]);
+            Array.Clear(slots);
+            Array.Clear(frame.Owned);
+            frame.Parent = null;
+            Volatile.Write(ref spareFrame, frame);
         }
-        foreach (var (s, name) in variableSlots) slots[s] = variableSource!(name);
-        var frame = new ExecutionFrame(this, slots, outer);
-        foreach (var step in steps) Execute(step, slots, owned, frame);
-        var result = new object?[outputSlots.Length];
-        for (int i = 0; i < result.Length; i++)
-        {
-            var v = slots[outputSlots[i]];
-            // Never hand out an object the plan keeps (constants, inputs, outer values, an earlier output): give a view.
-            bool shared = !owned[outputSlots[i]] || Array.IndexOf(outputSlots, outputSlots[i]) < i;
-            result[i] = shared && v is Tensor t ? t.Reshape(t.Shape.ToArray()) : v;
-        }
-        return result;
     }
 
-    void Execute(PlanStep step, object?[] slots, bool[] owned, ExecutionFrame frame)
+    void Execute(PlanStep step, ExecutionFrame frame)
     {
+        object?[] slots = frame.Slots;
+        bool[] owned = frame.Owned;
         if (step.Fused != null)
         {
-            if (!TryRunFused(step, slots, owned))
-                foreach (var part in step.Fused.Parts) Execute(part, slots, owned, frame);
+            if (!TryRunFused(step, frame))
+                foreach (var part in step.Fused.Parts) Execute(part, frame);
             Free(step.FreeAfter, slots, owned);
             return;
         }
-        if (step.Fast != null && RunFast(step, slots, owned))
+        if (step.Fast != null && RunFast(step, frame))
         {
             Free(step.FreeAfter, slots, owned);
             return;
@@ -311,29 +326,42 @@ public sealed partial class CompiledGraph
     }
 
     /// <summary>Runs a pre-bound kernel; false when it declines the inputs (the general kernel runs instead).</summary>
-    static bool RunFast(PlanStep step, object?[] slots, bool[] owned)
+    static bool RunFast(PlanStep step, ExecutionFrame frame)
     {
-        var ins = new Tensor?[step.In.Length];
-        for (int k = 0; k < ins.Length; k++)
-        {
-            if (step.In[k] < 0) continue;
-            if (slots[step.In[k]] is not Tensor t) return false;
-            ins[k] = t;
-        }
-        Tensor? y;
+        var slots = frame.Slots;
+        var ins = frame.Scratch(step.In.Length);
         try
         {
-            y = step.Fast!(ins);
+            for (int k = 0; k < ins.Length; k++)
+            {
+                if (step.In[k] < 0) continue;
+                if (slots[step.In[k]] is not Tensor t) return false;
+                ins[k] = t;
+            }
+            Tensor? y;
+            try
+            {
+                y = step.Fast!(ins);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException or ArithmeticException)
+            {
+                throw new GraphExecutionException(step.Node.OpType, step.Node.Name, e.Message, e);
+            }
+            if (y == null) return false;
+            foreach (var t in ins)
+                if (ReferenceEquals(t, y))
+                {
+                    y = y.Reshape(y.Shape.ToArray()); // the kernel returned an input: the slot gets its own object
+                    break;
+                }
+            slots[step.Out[0]] = y;
+            frame.Owned[step.Out[0]] = true;
+            return true;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException or ArithmeticException)
+        finally
         {
-            throw new GraphExecutionException(step.Node.OpType, step.Node.Name, e.Message, e);
+            Array.Clear(ins);
         }
-        if (y == null) return false;
-        if (Array.IndexOf(ins, y) >= 0) y = y.Reshape(y.Shape.ToArray());
-        slots[step.Out[0]] = y;
-        owned[step.Out[0]] = true;
-        return true;
     }
 
     static void Free(int[] freeAfter, object?[] slots, bool[] owned)
@@ -393,27 +421,28 @@ public sealed partial class CompiledGraph
 
     void CheckInput(GraphValue decl, object? value)
     {
-        string where = $"graph '{graph.Name}' input '{decl.Name}'";
+        // The message prefix is built only on failure (this runs on every call).
+        string Where() => $"graph '{graph.Name}' input '{decl.Name}'";
         switch (decl.Kind)
         {
             case GraphValueKind.Tensor:
-                if (value is not Tensor t) throw new ArgumentException($"{where} must be a tensor");
+                if (value is not Tensor t) throw new ArgumentException($"{Where()} must be a tensor");
                 if (decl.DType is DType dt && t.DType != dt)
-                    throw new DTypeMismatchException(where, $"expected {dt.Name()}, got {t.DType.Name()}");
+                    throw new DTypeMismatchException(Where(), $"expected {dt.Name()}, got {t.DType.Name()}");
                 if (!isSubgraph && decl.Shape is { } shape)
                 {
                     if (shape.Length != t.Dim)
-                        throw new ShapeMismatchException(where, $"expected rank {shape.Length} {FormatDims(shape)}, got {ShapeUtil.Format(t.Shape)}");
+                        throw new ShapeMismatchException(Where(), $"expected rank {shape.Length} {FormatDims(shape)}, got {ShapeUtil.Format(t.Shape)}");
                     for (int d = 0; d < shape.Length; d++)
                         if (shape[d].Size is int size && size != t.Shape[d])
-                            throw new ShapeMismatchException(where, $"expected shape {FormatDims(shape)}, got {ShapeUtil.Format(t.Shape)} (dimension {d})");
+                            throw new ShapeMismatchException(Where(), $"expected shape {FormatDims(shape)}, got {ShapeUtil.Format(t.Shape)} (dimension {d})");
                 }
                 break;
             case GraphValueKind.Sequence:
-                if (value is not TensorSequence) throw new ArgumentException($"{where} must be a sequence of tensors");
+                if (value is not TensorSequence) throw new ArgumentException($"{Where()} must be a sequence of tensors");
                 break;
             default:
-                if (value is not (null or Tensor or TensorSequence)) throw new ArgumentException($"{where} must be a tensor or absent");
+                if (value is not (null or Tensor or TensorSequence)) throw new ArgumentException($"{Where()} must be a tensor or absent");
                 break;
         }
     }

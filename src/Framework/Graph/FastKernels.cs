@@ -89,8 +89,19 @@ internal static class FastKernels
         }
     }
 
+    /// <summary>
+    /// y + c for Gemm's bias, y being the fresh product. Without autograd or a tracer, and when c has y's dtype and
+    /// broadcasts to y's shape, it is added in place (Gemm's C accumulation: no second buffer; same values as Add).
+    /// </summary>
     static Tensor Add(Tensor y, Tensor c)
     {
+        if (c.DType == y.DType && c.Device == y.Device && c.Dim <= y.Dim && GraphTracer.Current == null
+            && !(Autograd.IsGradEnabled && (y.RequiresGrad || c.RequiresGrad)) && y.IsContiguous)
+        {
+            bool fits = true;
+            for (int i = 1; i <= c.Dim; i++) fits &= c.Shape[^i] == 1 || c.Shape[^i] == y.Shape[^i];
+            if (fits) return y.AddInPlace(c);
+        }
         using (y) return y.Add(c);
     }
 }
@@ -130,6 +141,15 @@ internal sealed class ConvParams
         var b = ins.Length > 2 ? ins[2] : null;
         if (b != null && b.DType != x.DType) return null;
         return Tensor.Conv2dMaxPool2x2(x, w, b, strides, pads, dilations, group, relu);
+    }
+
+    /// <summary>Conv2d (+ ReLU) + 2×2/2 max pooling recording gradients (training, CPU); null when it does not apply.</summary>
+    internal Tensor? RunPooledWithGrad(Tensor?[] ins, bool relu)
+    {
+        if (ins[0] is not { Dim: 4 } x || ins[1] is not { Dim: 4 } w || !x.DType.IsFloatingPoint() || w.DType != x.DType) return null;
+        var b = ins.Length > 2 ? ins[2] : null;
+        if (b != null && b.DType != x.DType) return null;
+        return Tensor.Conv2dMaxPool2x2Trained(x, w, b, strides, pads, dilations, group, relu);
     }
 
     /// <summary>Conv2d (optionally with the ReLU epilogue); null for other ranks or dtypes.</summary>

@@ -28,7 +28,10 @@ internal sealed class FusedChain
     internal ConvParams? Conv;
     /// <summary>With <see cref="Conv"/>: whether a ReLU follows the convolution.</summary>
     internal bool Relu = true;
-    /// <summary>With <see cref="Conv"/>: a 2×2/2 MaxPool follows, computed in the convolution's output pass (inference).</summary>
+    /// <summary>
+    /// With <see cref="Conv"/>: a 2×2/2 MaxPool follows, computed in the convolution's output pass (inference), or by
+    /// one pooling pass that keeps one byte per window for backward (training).
+    /// </summary>
     internal bool Pool;
 
     public override string ToString() => string.Join("+", Parts.Select(p => p.Node.OpType));
@@ -93,9 +96,10 @@ public sealed partial class CompiledGraph
     }
 
     /// <summary>
-    /// Conv (or Conv+Relu) whose only reader is a 2×2/stride-2 MaxPool: one step whose convolution output pass pools each
-    /// plane while it is in cache, so the full-size activation is never written (and no argmax is kept). Inference only:
-    /// with gradients it runs the Conv(+Relu) step and the MaxPool step.
+    /// Conv (or Conv+Relu) whose only reader is a 2×2/stride-2 MaxPool: one step. Without gradients the convolution's
+    /// output pass pools each plane while it is in cache, so the full-size activation is never written (and no argmax is
+    /// kept). With gradients the full output is pooled at once and freed, autograd keeps one byte per window, and
+    /// backward does MaxPool's and ReLU's part in one pass (<c>Tensor.Conv2dMaxPool2x2Trained</c>).
     /// </summary>
     void FuseConvPool()
     {

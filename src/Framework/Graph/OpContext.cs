@@ -123,19 +123,34 @@ internal sealed class OpContext
     }
 }
 
-/// <summary>The values of one running plan, visible to subgraphs that read outer-scope names.</summary>
+/// <summary>
+/// The values of one running plan, visible to subgraphs that read outer-scope names. A plan reuses its frame from run
+/// to run (slots cleared in between), so the bookkeeping of a run allocates nothing.
+/// </summary>
 internal sealed class ExecutionFrame
 {
     internal ExecutionFrame(CompiledGraph plan, object?[] slots, ExecutionFrame? parent)
     {
         Plan = plan;
         Slots = slots;
+        Owned = new bool[slots.Length];
         Parent = parent;
     }
 
     internal CompiledGraph Plan { get; }
     internal object?[] Slots { get; }
-    internal ExecutionFrame? Parent { get; }
+    /// <summary>Slots whose value this run made (disposed at their last use), as opposed to inputs and constants.</summary>
+    internal bool[] Owned { get; }
+    internal ExecutionFrame? Parent { get; set; }
+
+    Tensor?[]?[] scratch = [];
+
+    /// <summary>A cleared array of <paramref name="n"/> tensors for one step's inputs; the caller clears it after use.</summary>
+    internal Tensor?[] Scratch(int n)
+    {
+        if (n >= scratch.Length) Array.Resize(ref scratch, n + 1);
+        return scratch[n] ??= new Tensor?[n];
+    }
 
     internal object? Lookup(string name)
     {

@@ -20,13 +20,13 @@ internal static class GraphBenchmarks
         foreach (int n in new[] { 1, 64 })
         {
             var x = Tensor.Randn(n, 1, 28, 28);
-            var (eager, graph, ratio) = Interleaved(
+            var c = Compare(
                 () => { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); model.Call(x); },
                 () => { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); plan.Call(x); },
-                repeats: 15, repeatSeconds: n == 1 ? 0.2 : 0.5);
-            report($"graph: CNN inference batch {n}, eager", eager * 1e3, "ms", "");
-            report($"graph: CNN inference batch {n}, compiled graph", graph * 1e3, "ms", "");
-            report($"graph: CNN inference batch {n}, eager/graph", ratio, "x", "> 1: graph faster");
+                repeats: n == 1 ? 201 : 31, repeatSeconds: n == 1 ? 0.02 : 0.2);
+            report($"graph: CNN inference batch {n}, eager", c.A * 1e3, "ms", "");
+            report($"graph: CNN inference batch {n}, compiled graph", c.B * 1e3, "ms", "");
+            report($"graph: CNN inference batch {n}, eager/graph", c.Ratio, "x", $"> 1: graph faster; {c.Spread}");
         }
         // The memory plan (in-place steps + arena) on and off, back to back.
         var noPlan = Graph.Trace(model, Tensor.Randn(1, 1, 28, 28)).Compile(new CompileOptions(MemoryPlan: false));
@@ -48,16 +48,16 @@ internal static class GraphBenchmarks
         var ce = new CrossEntropyLoss();
         var xb = Tensor.Randn(64, 1, 28, 28);
         var yb = Tensor.RandInt(0, 10, [64]);
-        var (te, tg, tr) = Interleaved(
+        var t = Compare(
             () => Step(t => model.Call(t), xb, yb, ce, opt),
             () => Step(t => trainPlan.Call(t), xb, yb, ce, opt),
-            repeats: 21, repeatSeconds: 0.5);
-        report("graph: CNN training step batch 64, eager", te * 1e3, "ms", "");
-        report("graph: CNN training step batch 64, compiled graph", tg * 1e3, "ms", "");
-        report("graph: CNN training step batch 64, eager/graph", tr, "x", ">= 1: graph no slower");
+            repeats: 61, repeatSeconds: 0.15);
+        report("graph: CNN training step batch 64, eager", t.A * 1e3, "ms", "");
+        report("graph: CNN training step batch 64, compiled graph", t.B * 1e3, "ms", "");
+        report("graph: CNN training step batch 64, eager/graph", t.Ratio, "x", $">= 1: graph no slower; {t.Spread}");
     }
 
-    static void Step(Func<Tensor, Tensor> forward, Tensor x, Tensor y, CrossEntropyLoss ce, Optimizer opt)
+    internal static void Step(Func<Tensor, Tensor> forward, Tensor x, Tensor y, CrossEntropyLoss ce, Optimizer opt)
     {
         using var scope = Tensor.Scope();
         var loss = ce.Call(forward(x), y);
@@ -66,8 +66,25 @@ internal static class GraphBenchmarks
         opt.Step();
     }
 
-    /// <summary>Alternates a and b, one timed repeat each; returns both medians and the median of per-repeat ratios a/b.</summary>
+    /// <summary>
+    /// Alternates a and b (ABBA), one timed repeat each; returns both medians and the median of per-repeat ratios a/b.
+    /// Short repeats (a few calls) keep both sides of a ratio under the same load on this shared machine.
+    /// </summary>
     internal static (double A, double B, double Ratio) Interleaved(Action a, Action b, int repeats, double repeatSeconds)
+    {
+        var c = Compare(a, b, repeats, repeatSeconds);
+        return (c.A, c.B, c.Ratio);
+    }
+
+    /// <summary>Medians of a and b, and the median and quartiles of the per-repeat ratios a/b.</summary>
+    internal readonly record struct Comparison(double A, double B, double Ratio, double RatioQ1, double RatioQ3)
+    {
+        /// <summary>"quartiles 1.02-1.12": how much of the ratio is noise.</summary>
+        internal string Spread => $"ratio quartiles {RatioQ1:F3}-{RatioQ3:F3}";
+    }
+
+    /// <summary>As <see cref="Interleaved"/>, with the quartiles of the ratios.</summary>
+    internal static Comparison Compare(Action a, Action b, int repeats, double repeatSeconds)
     {
         for (int i = 0; i < 3; i++) { a(); b(); }
         int Calibrate(Action f)
@@ -89,14 +106,15 @@ internal static class GraphBenchmarks
         var ratios = new double[repeats];
         for (int r = 0; r < repeats; r++)
         {
-            ta[r] = Time(a, ka);
-            tb[r] = Time(b, kb);
+            // ABBA order: a drifting load favours neither side.
+            if (r % 2 == 0) { ta[r] = Time(a, ka); tb[r] = Time(b, kb); }
+            else { tb[r] = Time(b, kb); ta[r] = Time(a, ka); }
             ratios[r] = ta[r] / tb[r];
         }
         Array.Sort(ta);
         Array.Sort(tb);
         Array.Sort(ratios);
-        return (ta[repeats / 2], tb[repeats / 2], ratios[repeats / 2]);
+        return new Comparison(ta[repeats / 2], tb[repeats / 2], ratios[repeats / 2], ratios[repeats / 4], ratios[3 * repeats / 4]);
     }
 }
 /// <summary>Per-layer times of the CNN (batch from NB, default 64) and the executor's per-op overhead on a 5-op MLP; with TRAIN=1 the training step eager vs graph (memory plan on, off, fusion off).</summary>
@@ -120,6 +138,55 @@ internal static class GraphProf
             }
             return;
         }
+        if (Environment.GetEnvironmentVariable("LOOP") is { } which)
+        {
+            // A plain loop for an external profiler (perf with DOTNET_PerfMapEnabled=1): LOOP=eager|plan|train-eager|train-plan|tiny-eager|tiny-plan (5-op MLP), NB, SECONDS.
+            Tensor.ManualSeed(0);
+            Module m = which.StartsWith("tiny") ? new Sequential(new Linear(16, 16), new Relu(), new Linear(16, 16), new Relu(), new Linear(16, 4)) : TrainCommand.BuildModel("cnn");
+            bool train = which.StartsWith("train");
+            if (!train) m.Eval();
+            int nl = int.Parse(Environment.GetEnvironmentVariable("NB") ?? "1");
+            var xl = which.StartsWith("tiny") ? Tensor.Randn(nl, 16) : Tensor.Randn(nl, 1, 28, 28);
+            var p = Graph.Trace(m, xl).Compile();
+            var yl = Tensor.RandInt(0, 10, [xl.Shape[0]]);
+            var opt = new Adam(m.Parameters(), lr: 1e-4);
+            var ce = new CrossEntropyLoss();
+            Action f = which switch
+            {
+                "eager" or "tiny-eager" => () => { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); m.Call(xl); },
+                "plan" or "tiny-plan" => () => { using var _ = Autograd.NoGrad(); using var s = Tensor.Scope(); p.Call(xl); },
+                "train-eager" => () => GraphBenchmarks.Step(t => m.Call(t), xl, yl, ce, opt),
+                _ => () => GraphBenchmarks.Step(t => p.Call(t), xl, yl, ce, opt),
+            };
+            double seconds = double.Parse(Environment.GetEnvironmentVariable("SECONDS") ?? "5");
+            var sw = Stopwatch.StartNew();
+            long calls = 0;
+            while (sw.Elapsed.TotalSeconds < seconds) { f(); calls++; }
+            Console.WriteLine($"{which}: {calls} calls, {sw.Elapsed.TotalMilliseconds / calls:F4} ms per call");
+            return;
+        }
+        if (Environment.GetEnvironmentVariable("LAYER") == "1")
+        {
+            // conv1 of the CNN with gradients, forward+backward: eager Conv, Relu, MaxPool vs the plan's fused step.
+            Tensor.ManualSeed(0);
+            var xl = Tensor.Randn(64, 1, 28, 28);
+            var wl = (Tensor.Randn(32, 1, 3, 3) * 0.3).Detach().RequiresGrad_();
+            var bl = Tensor.Zeros(32).RequiresGrad_();
+            var up = Tensor.Randn(64, 32, 14, 14);
+            int[] one = [1];
+            var (e, f, ratio) = GraphBenchmarks.Interleaved(
+                () => { using var s = Tensor.Scope(); (F.MaxPool2d(F.Relu(F.Conv2d(xl, wl, bl, padding: 1)), 2) * up).Sum().Backward(); },
+                () => { using var s = Tensor.Scope(); (Tensor.Conv2dMaxPool2x2Trained(xl, wl, bl, one, one, one, 1, true)! * up).Sum().Backward(); },
+                21, 0.2);
+            Console.WriteLine($"conv1+relu+maxpool fwd+bwd: eager {e * 1e3:F2} ms, fused {f * 1e3:F2} ms, eager/fused {ratio:F3}");
+            var pre = Tensor.Randn(64, 32, 28, 28);
+            var (pe, pf, pr) = GraphBenchmarks.Interleaved(
+                () => { using var s = Tensor.Scope(); var a = pre.Detach().RequiresGrad_(); (F.MaxPool2d(F.Relu(a), 2) * up).Sum().Backward(); },
+                () => { using var s = Tensor.Scope(); var a = pre.Detach().RequiresGrad_(); (Tensor.MaxPool2x2Trained(a, true) * up).Sum().Backward(); },
+                21, 0.2);
+            Console.WriteLine($"relu+maxpool [64,32,28,28] fwd+bwd: eager {pe * 1e3:F2} ms, fused {pf * 1e3:F2} ms, eager/fused {pr:F3}");
+            return;
+        }
         if (Environment.GetEnvironmentVariable("TRAIN") == "1")
         {
             Tensor.ManualSeed(0);
@@ -141,9 +208,11 @@ internal static class GraphProf
             }
             foreach (var (name, f) in new (string, Func<Tensor, Tensor>)[] { ("plan on", t => on.Call(t)), ("plan off", t => off.Call(t)), ("no fusion, no plan", t => nofuse.Call(t)) })
             {
-                var (e, g, ratio) = GraphBenchmarks.Interleaved(() => Step(t => m.Call(t)), () => Step(f), int.Parse(Environment.GetEnvironmentVariable("REP") ?? "15"), 0.5);
+                var (e, g, ratio) = GraphBenchmarks.Interleaved(() => Step(t => m.Call(t)), () => Step(f), int.Parse(Environment.GetEnvironmentVariable("REP") ?? "41"), 0.15);
                 Console.WriteLine($"training: eager {e * 1e3:F2} ms, graph ({name}) {g * 1e3:F2} ms, eager/graph {ratio:F3}");
             }
+            var (u, fz, fr) = GraphBenchmarks.Interleaved(() => Step(t => nofuse.Call(t)), () => Step(t => on.Call(t)), int.Parse(Environment.GetEnvironmentVariable("REP") ?? "41"), 0.15);
+            Console.WriteLine($"training: graph no fusion {u * 1e3:F2} ms, graph fused {fz * 1e3:F2} ms, unfused/fused {fr:F3}");
             return;
         }
         Tensor.ManualSeed(0);
@@ -167,6 +236,10 @@ internal static class GraphProf
         var tx = Tensor.Randn(1, 16);
         var (te, tg, tr) = GraphBenchmarks.Interleaved(() => { using var s = Tensor.Scope(); tiny.Call(tx); }, () => { using var s = Tensor.Scope(); tplan.Call(tx); }, 11, 0.2);
         Console.WriteLine($"tiny MLP 5 ops: eager {te * 1e6:F2} us, graph {tg * 1e6:F2} us, ratio {tr:F3}");
+        var (ne, ng, nr) = GraphBenchmarks.Interleaved(
+            () => { using var g = Autograd.NoGrad(); using var s = Tensor.Scope(); tiny.Call(tx); },
+            () => { using var g = Autograd.NoGrad(); using var s = Tensor.Scope(); tplan.Call(tx); }, 11, 0.2);
+        Console.WriteLine($"tiny MLP 5 ops, no grad: eager {ne * 1e6:F2} us, graph {ng * 1e6:F2} us, ratio {nr:F3}");
         var r = acts[1];
         double inplace = Measure.MedianSecondsPerCall(() => { Backend.For(Device.Cpu).Unary(UnaryOp.Relu, r.View, r.View); }, repeats: 5, repeatSeconds: 0.2);
         Console.WriteLine($"relu in place on conv1 output {inplace * 1e3:F3} ms");
