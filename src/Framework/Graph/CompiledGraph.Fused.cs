@@ -59,7 +59,7 @@ public sealed partial class CompiledGraph
         Tensor? y;
         try
         {
-            y = !pool ? conv.Run(ins, relu: true) : needsGrad ? conv.RunPooledWithGrad(ins, st.Fused.Relu) : conv.RunPooled(ins, st.Fused.Relu);
+            y = !pool ? conv.Run(ins, relu: true) : conv.RunPooled(ins, st.Fused.Relu);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException)
         {

@@ -134,22 +134,13 @@ internal sealed class ConvParams
         return p;
     }
 
-    /// <summary>Conv2d (+ ReLU) + 2×2/2 max pooling in one pass (inference, CPU); null when it does not apply.</summary>
+    /// <summary>Conv2d (+ ReLU) + 2×2/2 max pooling in one pass, recording gradients when they are needed (CPU); null when it does not apply.</summary>
     internal Tensor? RunPooled(Tensor?[] ins, bool relu)
     {
         if (ins[0] is not { Dim: 4 } x || ins[1] is not { Dim: 4 } w || !x.DType.IsFloatingPoint() || w.DType != x.DType) return null;
         var b = ins.Length > 2 ? ins[2] : null;
         if (b != null && b.DType != x.DType) return null;
         return Tensor.Conv2dMaxPool2x2(x, w, b, strides, pads, dilations, group, relu);
-    }
-
-    /// <summary>Conv2d (+ ReLU) + 2×2/2 max pooling recording gradients (training, CPU); null when it does not apply.</summary>
-    internal Tensor? RunPooledWithGrad(Tensor?[] ins, bool relu)
-    {
-        if (ins[0] is not { Dim: 4 } x || ins[1] is not { Dim: 4 } w || !x.DType.IsFloatingPoint() || w.DType != x.DType) return null;
-        var b = ins.Length > 2 ? ins[2] : null;
-        if (b != null && b.DType != x.DType) return null;
-        return Tensor.Conv2dMaxPool2x2Trained(x, w, b, strides, pads, dilations, group, relu);
     }
 
     /// <summary>Conv2d (optionally with the ReLU epilogue); null for other ranks or dtypes.</summary>

@@ -99,7 +99,7 @@ public sealed partial class CompiledGraph
     /// Conv (or Conv+Relu) whose only reader is a 2×2/stride-2 MaxPool: one step. Without gradients the convolution's
     /// output pass pools each plane while it is in cache, so the full-size activation is never written (and no argmax is
     /// kept). With gradients the full output is pooled at once and freed, autograd keeps one byte per window, and
-    /// backward does MaxPool's and ReLU's part in one pass (<c>Tensor.Conv2dMaxPool2x2Trained</c>).
+    /// backward does MaxPool's and ReLU's part in one pass (<c>Tensor.Conv2dMaxPool2x2</c>).
     /// </summary>
     void FuseConvPool()
     {

@@ -46,26 +46,6 @@ public partial class Tensor
         return y;
     }
 
-    /// <summary>
-    /// Conv2d (+ ReLU) + 2×2/2 max pooling in one pass, for compiled inference graphs (CPU): only the pooled result is
-    /// written. Records no backward: callers use it only when no gradient is needed. Null when it does not apply.
-    /// </summary>
-    internal static Tensor? Conv2dMaxPool2x2(Tensor input, Tensor weight, Tensor? bias, int[]? stride, int[]? padding, int[]? dilation, int groups, bool relu)
-    {
-        if (input.Backend is not Backends.Cpu.CpuBackend cpu || GraphTracer.Current != null) return null;
-        var g = ConvGeometry(input, weight, bias, stride, padding, dilation, groups);
-        if (g.OH < 2 || g.OW < 2) return null;
-        var x = input.Contiguous();
-        var wt = weight.Contiguous();
-        var bc = bias?.Contiguous();
-        var y = Empty([g.N, g.O, g.OH / 2, g.OW / 2], input.DType, input.Device);
-        cpu.Conv2dMaxPool2x2(x.View, wt.View, bc?.View, y.View, g, relu);
-        if (bc != null) DisposeIfTemp(bc, bias!);
-        DisposeIfTemp(x, input);
-        DisposeIfTemp(wt, weight);
-        return y;
-    }
-
     /// <summary>Checks a convolution's arguments and computes its geometry (the one place that does, for every Conv2d form).</summary>
     static Conv2dGeometry ConvGeometry(Tensor input, Tensor weight, Tensor? bias, int[]? stride, int[]? padding, int[]? dilation, int groups)
     {
@@ -116,25 +96,32 @@ public partial class Tensor
         {
             // Conv+Relu: ReLU's backward first (the gradient passes where the output is positive).
             var gy = ys != null ? ReluBackward(gout, ys) : gout;
-            var gc = gy.Contiguous();
-            Tensor? gx = null, gw = null, gb = null;
-            if (needX)
-            {
-                gx = Empty(xs.shape, gy.DType, gy.Device);
-                using var wc = ws.Contiguous().Alias();
-                gy.Backend.Conv2dBackwardData(gc.View, wc.View, gx.View, g);
-            }
-            if (needW)
-            {
-                gw = Empty(ws.shape, gy.DType, gy.Device);
-                using var xc = xs.Contiguous().Alias();
-                gy.Backend.Conv2dBackwardFilter(gc.View, xc.View, gw.View, g);
-            }
-            if (needB) gb = gc.Sum([0, 2, 3]);
-            DisposeIfTemp(gc, gy);
+            var grads = ConvGradients(gy, xs, ws, g, needX, needW, needB, inputs.Length);
             DisposeIfTemp(gy, gout);
-            return inputs.Length == 2 ? [gx, gw] : [gx, gw, gb];
+            return grads;
         }, ys == null ? [xs, ws] : [xs, ws, ys]);
+    }
+
+    /// <summary>A convolution's input, weight and bias gradients (those needed) from its output gradient <paramref name="gy"/>.</summary>
+    internal static Tensor?[] ConvGradients(Tensor gy, Tensor xs, Tensor ws, Conv2dGeometry g, bool needX, bool needW, bool needB, int inputCount)
+    {
+        var gc = gy.Contiguous();
+        Tensor? gx = null, gw = null, gb = null;
+        if (needX)
+        {
+            gx = Empty(xs.shape, gy.DType, gy.Device);
+            using var wc = ws.Contiguous().Alias();
+            gy.Backend.Conv2dBackwardData(gc.View, wc.View, gx.View, g);
+        }
+        if (needW)
+        {
+            gw = Empty(ws.shape, gy.DType, gy.Device);
+            using var xc = xs.Contiguous().Alias();
+            gy.Backend.Conv2dBackwardFilter(gc.View, xc.View, gw.View, g);
+        }
+        if (needB) gb = gc.Sum([0, 2, 3]);
+        DisposeIfTemp(gc, gy);
+        return inputCount == 2 ? [gx, gw] : [gx, gw, gb];
     }
 
     static Pool2dGeometry PoolGeometry(Tensor x, int[] kernelSize, int[]? stride, int[]? padding, int[]? dilation, bool ceilMode, bool countIncludePad, string op)

@@ -19,14 +19,15 @@ internal sealed unsafe partial class CpuBackend
     }
 
     /// <summary>
-    /// A compiled graph's Conv(+Relu)+MaxPool(2×2, stride 2): the output pass pools each convolution plane while it is in
-    /// cache and writes only the pooled [N, O, OH/2, OW/2] result (no full-size output, no argmax indices). Bias and ReLU
-    /// are applied to each window's maximum, which gives the same values as applying them first (both are monotone).
+    /// A compiled graph's Conv(+Relu)+MaxPool(2×2, stride 2): each sample's convolution planes are pooled while they are
+    /// in cache and only the pooled [N, O, OH/2, OW/2] result is written (no full-size output), with the pool's one-byte
+    /// window codes when <paramref name="codes"/> is given (dead codes mark windows ReLU zeroes, for the backward).
     /// </summary>
-    internal void Conv2dMaxPool2x2(TensorView x, TensorView w, TensorView? bias, TensorView y, in Conv2dGeometry g, bool relu)
+    internal void Conv2dMaxPool2x2(TensorView x, TensorView w, TensorView? bias, TensorView y, TensorView? codes, in Conv2dGeometry g, bool relu)
     {
-        if (x.DType == DType.Float32) ConvForward<float>(P<float>(x), P<float>(w), bias is { } b ? P<float>(b) : null, P<float>(y), g, relu, pool: true);
-        else if (x.DType == DType.Float64) ConvForward<double>(P<double>(x), P<double>(w), bias is { } b ? P<double>(b) : null, P<double>(y), g, relu, pool: true);
+        byte* c = codes is { } cv ? P<byte>(cv) : null;
+        if (x.DType == DType.Float32) ConvForward<float>(P<float>(x), P<float>(w), bias is { } b ? P<float>(b) : null, P<float>(y), g, relu, pool: true, c);
+        else if (x.DType == DType.Float64) ConvForward<double>(P<double>(x), P<double>(w), bias is { } b ? P<double>(b) : null, P<double>(y), g, relu, pool: true, c);
         else throw new DTypeMismatchException("Conv2d", $"needs a floating-point input, got {x.DType.Name()}");
     }
 
@@ -49,7 +50,7 @@ internal sealed unsafe partial class CpuBackend
     /// <summary>Multiply-adds per sample: how the per-sample loops decide to go parallel.</summary>
     static long SampleMacs(in Conv2dGeometry g) => (long)g.O * (g.C / g.Groups) * g.KH * g.KW * g.OH * g.OW;
 
-    static void ConvForward<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g, bool relu, bool pool = false) where T : unmanaged, INumber<T>
+    static void ConvForward<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g, bool relu, bool pool = false, byte* codes = null) where T : unmanaged, INumber<T>
     {
         int kk = g.KH * g.KW, p = g.OH * g.OW, cg = g.C / g.Groups, og = g.O / g.Groups;
         int ph = g.OH / 2, pw = g.OW / 2;
@@ -70,53 +71,18 @@ internal sealed unsafe partial class CpuBackend
                         col + (long)gi * cg * kk * p, p, T.Zero, yn + (long)gi * og * p, p);
                 for (int o = 0; o < G.O; o++)
                 {
-                    T b = bias == null ? T.Zero : bias[o];
-                    if (pool)
-                    {
-                        PoolPlane2x2(yn + (long)o * p, G.OW, ph, pw, y + ((long)n * G.O + o) * ph * pw, b, relu);
-                        continue;
-                    }
                     var plane = new Span<T>(yn + (long)o * p, p);
-                    if (bias != null) System.Numerics.Tensors.TensorPrimitives.Add(plane, b, plane);
+                    if (bias != null) System.Numerics.Tensors.TensorPrimitives.Add(plane, bias[o], plane);
                     // A graph's Conv+Relu: the activation while the plane is still in cache (no extra pass).
                     if (relu) System.Numerics.Tensors.TensorPrimitives.Max(plane, T.Zero, plane);
                 }
+                // Conv+MaxPool: the sample's planes are pooled by the 2×2 kernel while still in cache.
+                if (pool)
+                    Pool2x2(yn, y + (long)n * G.O * ph * pw, codes == null ? null : codes + (long)n * G.O * ph * pw,
+                        new Pool2dGeometry(1, G.O, G.OH, G.OW, 2, 2, ph, pw, 2, 2, 0, 0, 1, 1, false), markDead: relu);
             }
         });
     }
-
-    /// <summary>
-    /// 2×2/2 max of a conv plane, then + bias and ReLU: branch-free maxima as in the max-pooling kernel; a row holding a
-    /// NaN (or a NaN bias) is redone with NaN-propagating comparisons, so the values match Conv, Relu, MaxPool exactly.
-    /// </summary>
-    static void PoolPlane2x2<T>(T* src, int ow, int ph, int pw, T* dst, T b, bool relu) where T : unmanaged, INumber<T>
-    {
-        bool badBias = T.IsNaN(b);
-        for (int i = 0; i < ph; i++)
-        {
-            T* r0 = src + 2 * i * ow;
-            T* r1 = r0 + ow;
-            T* o = dst + i * pw;
-            bool nan = badBias;
-            for (int j = 0; j < pw; j++)
-            {
-                int c = 2 * j;
-                T a = r0[c], bb = r0[c + 1], d = r1[c], e = r1[c + 1];
-                nan |= T.IsNaN(a) | T.IsNaN(bb) | T.IsNaN(d) | T.IsNaN(e);
-                T m = MaxNoNaN(MaxNoNaN(a, bb), MaxNoNaN(d, e)) + b;
-                o[j] = relu ? MaxNoNaN(m, T.Zero) : m;
-            }
-            if (!nan) continue;
-            for (int j = 0; j < pw; j++)
-            {
-                int c = 2 * j;
-                T m = NaNMax(NaNMax(r0[c], r0[c + 1]), NaNMax(r1[c], r1[c + 1])) + b;
-                o[j] = relu && !T.IsNaN(m) ? MaxNoNaN(m, T.Zero) : m;
-            }
-        }
-    }
-
-    static T NaNMax<T>(T a, T b) where T : unmanaged, INumber<T> => T.IsNaN(a) ? a : T.IsNaN(b) || b > a ? b : a;
 
     static void ConvBackwardData<T>(T* gy, T* w, T* gx, Conv2dGeometry g) where T : unmanaged, INumber<T>
     {
