@@ -32,9 +32,14 @@ internal static class FastKernels
                         {
                             if (ins[0] is not { Dim: 2 } x || ins[1] is not { Dim: 2 } w) return null;
                             if (!transB) return ins.Length > 2 && ins[2] is { } c0 ? Add(x.MatMul(w), c0) : x.MatMul(w);
+                            var c = ins.Length > 2 ? ins[2] : null;
+                            // x·Wᵀ + b is nn.Linear: the one-node primitive (its weight gradient comes out in W's layout).
+                            if (GraphTracer.Current == null && x.DType == w.DType && x.Device == w.Device && x.Shape[1] == w.Shape[1]
+                                && (c == null || (c.Dim == 1 && c.Shape[0] == w.Shape[0] && c.DType == x.DType && c.Device == x.Device)))
+                                return Tensor.LinearPrimitive(x, w, c);
                             using var wt = w.T;
                             var y = x.MatMul(wt);
-                            return ins.Length > 2 && ins[2] is { } c ? Add(y, c) : y;
+                            return c != null ? Add(y, c) : y;
                         };
                     }
                 case "MatMul":
