@@ -9,8 +9,8 @@ public unsafe partial class Tensor
     /// Conv2d (+ ReLU) + 2×2/2 max pooling in one pass (CPU): each sample's convolution planes are pooled while they are
     /// in the worker's cache, so the full-size convolution output is never written. When gradients are recorded the
     /// pool also keeps one byte per window (which element is the maximum, and whether ReLU lets its gradient through);
-    /// backward turns the pooled gradient into the convolution's output gradient in one pass (MaxPool's scatter and
-    /// ReLU's mask together) and runs the convolution's backward. Values, NaN propagation, tie-breaking and gradients
+    /// backward unpools the gradient (MaxPool's scatter and ReLU's mask together) one cache-sized chunk of samples at a
+    /// time inside the convolution's backward, so the full-size output gradient is not written either. Values, NaN propagation, tie-breaking and gradients
     /// are those of Conv, Relu and MaxPool run one by one. Null when it does not apply (another device, a traced call,
     /// or a map smaller than 2×2).
     /// </summary>
@@ -38,6 +38,20 @@ public unsafe partial class Tensor
         Autograd.Record(y, relu ? "ConvReluMaxPool" : "ConvMaxPool", inputs, gout =>
         {
             var gc = gout.Contiguous();
+            if (needW && gout.Backend is CpuBackend)
+            {
+                // Unpooled sample by sample inside the convolution's backward: the full-size gradient is never written.
+                var gx = needX ? Empty(xs.shape, gout.DType, gout.Device) : null;
+                var gw = Empty(ws.shape, gout.DType, gout.Device);
+                using var sums = needB ? Empty([g.N, g.O], gout.DType, gout.Device) : null;
+                using (var wc = ws.Contiguous().Alias())
+                using (var xc = xs.Contiguous().Alias())
+                    cpu.Conv2dBackwardPooled(gc.View, codes.View, wc.View, xc.View, gx?.View, gw.View, sums?.View, g);
+                DisposeIfTemp(gc, gout);
+                // Σ over N of the plane sums: the second half of Sum over (0, 2, 3), so the bias gradient equals eager's.
+                Tensor?[] grads = inputs.Length == 2 ? [gx, gw] : [gx, gw, sums?.Sum(0)];
+                return grads;
+            }
             using var gconv = Empty([g.N, g.O, g.OH, g.OW], gout.DType, gout.Device);
             // Dead codes (maximum not positive after ReLU) write zeros: ReLU's gradient rule in the same pass.
             cpu.MaxPool2x2Backward(gc.View, codes.View, gconv.View, pg);

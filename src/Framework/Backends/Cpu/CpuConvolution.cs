@@ -43,6 +43,36 @@ internal sealed unsafe partial class CpuBackend
         else ConvBackwardFilter<double>(P<double>(gy), P<double>(x), P<double>(gw), g);
     }
 
+    /// <summary>
+    /// The backward of a fused Conv(+Relu)+MaxPool 2×2 step from the pooled gradient <paramref name="gp"/> and the pool's
+    /// window codes: each worker unpools its samples into a buffer in its own cache and runs the same per-sample GEMMs as
+    /// <see cref="Conv2dBackwardData"/> and <see cref="Conv2dBackwardFilter"/>, so the full-size output gradient is never
+    /// written. <paramref name="planeSums"/> ([N, O]) receives each output plane's gradient sum for the bias (summing it
+    /// over N gives exactly what Sum over (0, 2, 3) of the unpooled gradient gives).
+    /// </summary>
+    internal void Conv2dBackwardPooled(TensorView gp, TensorView codes, TensorView w, TensorView x, TensorView? gx, TensorView gw, TensorView? planeSums, in Conv2dGeometry g)
+    {
+        byte* c = P<byte>(codes);
+        if (gp.DType == DType.Float32)
+        {
+            if (gx is { } a) ConvBackwardData<float>(null, P<float>(w), P<float>(a), g, P<float>(gp), c);
+            ConvBackwardFilter<float>(null, P<float>(x), P<float>(gw), g, P<float>(gp), c, planeSums is { } ps ? P<float>(ps) : null);
+        }
+        else
+        {
+            if (gx is { } a) ConvBackwardData<double>(null, P<double>(w), P<double>(a), g, P<double>(gp), c);
+            ConvBackwardFilter<double>(null, P<double>(x), P<double>(gw), g, P<double>(gp), c, planeSums is { } ps ? P<double>(ps) : null);
+        }
+    }
+
+    /// <summary>Unpools samples [n0, n0 + nb) of a 2×2-pooled gradient into dst [nb, O, OH, OW] (zeros where no maximum was).</summary>
+    static void UnpoolSamples<T>(T* gp, byte* codes, T* dst, in Conv2dGeometry g, int n0, int nb) where T : unmanaged, INumber<T>
+    {
+        int ph = g.OH / 2, pw = g.OW / 2;
+        long offset = (long)n0 * g.O * ph * pw;
+        Unpool2x2(gp + offset, codes + offset, dst, new Pool2dGeometry(nb, g.O, g.OH, g.OW, 2, 2, ph, pw, 2, 2, 0, 0, 1, 1, false));
+    }
+
     /// <summary>True when the input plane itself is the col matrix (1×1 kernel, stride 1, no padding).</summary>
     static bool IsPointwise(in Conv2dGeometry g) =>
         g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
@@ -84,7 +114,8 @@ internal sealed unsafe partial class CpuBackend
         });
     }
 
-    static void ConvBackwardData<T>(T* gy, T* w, T* gx, Conv2dGeometry g) where T : unmanaged, INumber<T>
+    /// <summary>gx = col2im(Wᵀ·gy) per sample; with <paramref name="codes"/>, gy is unpooled from <paramref name="gp"/> sample by sample.</summary>
+    static void ConvBackwardData<T>(T* gy, T* w, T* gx, Conv2dGeometry g, T* gp = null, byte* codes = null) where T : unmanaged, INumber<T>
     {
         int kk = g.KH * g.KW, p = g.OH * g.OW, cg = g.C / g.Groups, og = g.O / g.Groups;
         bool direct = IsPointwise(g);
@@ -92,14 +123,17 @@ internal sealed unsafe partial class CpuBackend
         {
             var G = g; // a local copy: stores through pointers would make the JIT reload captured fields
             using var colBuf = new ScratchBuffer<T>(direct ? 0 : (long)G.C * kk * p);
+            using var gyBuf = new ScratchBuffer<T>(codes != null ? (long)G.O * p : 0);
             for (int n = s; n < e; n++)
             {
+                T* gyn = gy + (long)n * G.O * p;
+                if (codes != null) UnpoolSamples(gp, codes, gyn = gyBuf.Ptr, G, n, 1);
                 T* gxn = gx + (long)n * G.C * G.H * G.W;
                 // col = Wᵀ·gy per group; a pointwise convolution's col is the input gradient itself.
                 T* col = direct ? gxn : colBuf.Ptr;
                 for (int gi = 0; gi < G.Groups; gi++)
                     Gemm(true, false, cg * kk, p, og, T.One, w + (long)gi * og * cg * kk, cg * kk,
-                        gy + ((long)n * G.O + gi * og) * p, p, T.Zero, col + (long)gi * cg * kk * p, p);
+                        gyn + (long)gi * og * p, p, T.Zero, col + (long)gi * cg * kk * p, p);
                 if (!direct) Col2Im(col, gxn, G, 1);
             }
         });
@@ -113,7 +147,8 @@ internal sealed unsafe partial class CpuBackend
     /// partials are added. Samples go in chunks that fit in cache so the GEMM's inner dimension (chunk·OH·OW) is long
     /// even for small feature maps; a chunk's gradients are gathered to [O, chunk·OH·OW] to match col's layout.
     /// </summary>
-    static void ConvBackwardFilter<T>(T* gy, T* x, T* gw, Conv2dGeometry g) where T : unmanaged, INumber<T>
+    static void ConvBackwardFilter<T>(T* gy, T* x, T* gw, Conv2dGeometry g, T* gp = null, byte* codes = null, T* planeSums = null)
+        where T : unmanaged, INumber<T>
     {
         int kk = g.KH * g.KW, p = g.OH * g.OW, cg = g.C / g.Groups, og = g.O / g.Groups;
         int wsize = g.O * cg * kk;
@@ -129,12 +164,17 @@ internal sealed unsafe partial class CpuBackend
             int chunk = (int)Math.Clamp(FilterChunkBytes / Math.Max(perSample, 1), 1, Math.Max(e - s, 1));
             using var colBuf = new ScratchBuffer<T>((long)G.C * kk * chunk * p);
             using var gyBuf = new ScratchBuffer<T>(chunk > 1 ? (long)G.O * chunk * p : 0);
+            using var unpooled = new ScratchBuffer<T>(codes != null ? (long)G.O * chunk * p : 0);
             for (int n0 = s; n0 < e; n0 += chunk)
             {
                 int nb = Math.Min(chunk, e - n0);
                 long np = (long)nb * p;
                 Im2Col(x + (long)n0 * G.C * G.H * G.W, colBuf.Ptr, G, nb);
                 T* gyc = gy + (long)n0 * G.O * p;
+                if (codes != null) UnpoolSamples(gp, codes, gyc = unpooled.Ptr, G, n0, nb);
+                if (planeSums != null)
+                    for (long i = 0; i < (long)nb * G.O; i++)
+                        planeSums[(long)n0 * G.O + i] = System.Numerics.Tensors.TensorPrimitives.Sum(new ReadOnlySpan<T>(gyc + i * p, p));
                 if (nb > 1)
                 {
                     // [nb, O, P] → [O, nb·P]
