@@ -100,6 +100,25 @@ public class ConvPoolTrainingTests
         AssertSameAsEager(model, plan, Tensor.Randn(4, 1, 28, 28), null, twice: true);
     }
 
+    [Theory]
+    [InlineData(20, 2)]
+    [InlineData(21, 2)]
+    [InlineData(21, 1)]
+    public void BatchesBigEnoughForWorkersAndChunksMatchEagerBitForBit(int size, int threads)
+    {
+        // Several samples per worker and several per filter-gradient chunk: the fused backward unpools chunk by chunk.
+        int before = Runtime.NumThreads;
+        Runtime.SetThreads(threads);
+        try
+        {
+            Tensor.ManualSeed(size);
+            var model = new Sequential(new Conv2d(4, 16, 3, padding: 1), new Relu(), new MaxPool2d(2));
+            var plan = Graph.Trace(model, Tensor.Randn(1, 4, size, size)).Compile();
+            AssertSameAsEager(model, plan, Tensor.Randn(24, 4, size, size), "ConvReluMaxPoolBackward");
+        }
+        finally { Runtime.SetThreads(before); }
+    }
+
     [Fact]
     public void AnInputThatNeedsGradGetsItThroughTheFusedStep()
     {
