@@ -48,12 +48,11 @@ public sealed partial class CompiledGraph
     static bool RunConvRelu(PlanStep st, ConvParams conv, Tensor?[] ins, ExecutionFrame frame)
     {
         var slots = frame.Slots;
-        bool pool = st.Fused!.Pool, grad = Autograd.IsGradEnabled, needsGrad = false;
+        bool pool = st.Fused!.Pool;
         for (int k = 0; k < ins.Length; k++)
         {
             if (st.In[k] < 0) continue;
             if (slots[st.In[k]] is not Tensor t) return false;
-            needsGrad |= grad && t.RequiresGrad;
             ins[k] = t;
         }
         Tensor? y;

@@ -60,18 +60,28 @@ public sealed partial class CompiledGraph
     static int NodeCount(PlanStep s) => s.Fused == null ? 1 : s.Fused.Parts.Sum(NodeCount);
 
     /// <summary>
-    /// Conv whose only reader is a Relu: one step that runs the convolution with the ReLU in its output pass (the
-    /// activation costs no extra pass over memory). With gradients it runs the two original steps.
+    /// How many steps read each slot (graph outputs count as two readers, so they are never fused away) and the last
+    /// step that reads it: a value with one use is read only by its consumer.
     /// </summary>
-    void FuseConvRelu()
+    (int[] Uses, Dictionary<int, int> Consumer) Readers()
     {
-        if (!FusionEnabled) return;
         var uses = new int[slotNames.Count];
         var consumer = new Dictionary<int, int>();
         for (int i = 0; i < steps.Count; i++)
             foreach (var s in steps[i].In.Concat(steps[i].Implicit))
                 if (s >= 0) { uses[s]++; consumer[s] = i; }
         foreach (var s in outputSlots) uses[s] += 2;
+        return (uses, consumer);
+    }
+
+    /// <summary>
+    /// Conv whose only reader is a Relu: one step that runs the convolution with the ReLU in its output pass (the
+    /// activation costs no extra pass over memory). With gradients it records one ConvRelu node (ReLU's mask, then the convolution's backward).
+    /// </summary>
+    void FuseConvRelu()
+    {
+        if (!FusionEnabled) return;
+        var (uses, consumer) = Readers();
         var replaced = new Dictionary<int, PlanStep>();
         var removed = new HashSet<int>();
         for (int i = 0; i < steps.Count; i++)
@@ -96,20 +106,14 @@ public sealed partial class CompiledGraph
     }
 
     /// <summary>
-    /// Conv (or Conv+Relu) whose only reader is a 2×2/stride-2 MaxPool: one step. Without gradients the convolution's
-    /// output pass pools each plane while it is in cache, so the full-size activation is never written (and no argmax is
-    /// kept). With gradients the full output is pooled at once and freed, autograd keeps one byte per window, and
-    /// backward does MaxPool's and ReLU's part in one pass (<c>Tensor.Conv2dMaxPool2x2</c>).
+    /// Conv (or Conv+Relu) whose only reader is a 2×2/stride-2 MaxPool: one step. The convolution pools each sample's
+    /// planes while they are in cache, so the full-size activation is never written; with gradients autograd keeps one
+    /// byte per window and the backward unpools inside the convolution's backward (<c>Tensor.Conv2dMaxPool2x2</c>).
     /// </summary>
     void FuseConvPool()
     {
         if (!FusionEnabled) return;
-        var uses = new int[slotNames.Count];
-        var consumer = new Dictionary<int, int>();
-        for (int i = 0; i < steps.Count; i++)
-            foreach (var s in steps[i].In.Concat(steps[i].Implicit))
-                if (s >= 0) { uses[s]++; consumer[s] = i; }
-        foreach (var s in outputSlots) uses[s] += 2;
+        var (uses, consumer) = Readers();
         var replaced = new Dictionary<int, PlanStep>();
         var removed = new HashSet<int>();
         for (int i = 0; i < steps.Count; i++)
