@@ -65,21 +65,6 @@ internal sealed unsafe partial class CpuBackend
             }
     }
 
-    /// <summary>max(a, b) as one maxss/maxsd instruction (no branch); only for operands known not to be NaN (the fused conv+pool uses it).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    static T MaxNoNaN<T>(T a, T b) where T : unmanaged, INumber<T>
-    {
-        if (typeof(T) == typeof(float) && System.Runtime.Intrinsics.X86.Sse.IsSupported)
-            return (T)(object)System.Runtime.Intrinsics.X86.Sse.MaxScalar(
-                System.Runtime.Intrinsics.Vector128.CreateScalarUnsafe((float)(object)a),
-                System.Runtime.Intrinsics.Vector128.CreateScalarUnsafe((float)(object)b)).ToScalar();
-        if (typeof(T) == typeof(double) && System.Runtime.Intrinsics.X86.Sse2.IsSupported)
-            return (T)(object)System.Runtime.Intrinsics.X86.Sse2.MaxScalar(
-                System.Runtime.Intrinsics.Vector128.CreateScalarUnsafe((double)(object)a),
-                System.Runtime.Intrinsics.Vector128.CreateScalarUnsafe((double)(object)b)).ToScalar();
-        return a > b ? a : b;
-    }
-
     public void MaxPool2dBackward(TensorView gy, TensorView indices, TensorView gx, in Pool2dGeometry g)
     {
         if (gy.DType == DType.Float32) MaxPoolBack<float>(P<float>(gy), P<long>(indices), P<float>(gx), g);
