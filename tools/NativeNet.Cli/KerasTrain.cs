@@ -36,30 +36,13 @@ internal static class KerasTrain
         }
         if (o.Json)
         {
-            double trainSeconds = history.TrainSeconds.Sum();
             int steps = (train.Count + batchSize - 1) / batchSize * history.Epoch.Count;
-            var summary = new Dictionary<string, object?>
-            {
-                ["test_accuracy"] = history["val_accuracy"][^1],
-                ["train_accuracy"] = history["accuracy"][^1],
-                ["final_loss"] = history["loss"][^1],
-                ["epochs"] = o.Epochs,
-                ["epoch_seconds"] = history.TrainSeconds,
-                ["steps_per_second"] = steps / Math.Max(trainSeconds, 1e-9),
-                ["device"] = o.Device,
-                ["model"] = o.Model,
-                ["data"] = o.Data,
-                ["optimizer"] = o.Optimizer,
-                ["lr"] = o.Lr,
-                ["batch_size"] = batchSize,
-                ["seed"] = o.Seed,
-                ["threads"] = Runtime.NumThreads,
-                ["blas"] = Runtime.BlasLibrary,
-                ["api"] = "keras",
-                ["log_dir"] = o.LogDir,
-                ["saved"] = o.Save,
-                ["plot"] = o.Plot,
-            };
+            var summary = TrainCommand.Summary(o, history["val_accuracy"][^1], history["accuracy"][^1], history["loss"][^1],
+                history.TrainSeconds, steps, o.Device, batchSize);
+            summary["api"] = "keras";
+            summary["log_dir"] = o.LogDir;
+            summary["saved"] = o.Save;
+            summary["plot"] = o.Plot;
             Console.WriteLine(JsonSerializer.Serialize(summary));
         }
         return 0;

@@ -97,7 +97,6 @@ internal static class TrainCommand
         var epochSeconds = new List<double>();
         double trainAcc = 0, testAcc = 0, lastLoss = double.NaN;
         long steps = 0;
-        double trainSeconds = 0;
         for (int epoch = 1; epoch <= o.Epochs; epoch++)
         {
             model.Train();
@@ -122,7 +121,6 @@ internal static class TrainCommand
             }
             double secs = esw.Elapsed.TotalSeconds;
             progress.Done();
-            trainSeconds += secs;
             steps += step;
             epochSeconds.Add(secs);
             lastLoss = lossSum / Math.Max(step, 1);
@@ -134,28 +132,32 @@ internal static class TrainCommand
 
         if (o.Json)
         {
-            var summary = new Dictionary<string, object?>
-            {
-                ["test_accuracy"] = testAcc,
-                ["train_accuracy"] = trainAcc,
-                ["final_loss"] = lastLoss,
-                ["epochs"] = o.Epochs,
-                ["epoch_seconds"] = epochSeconds,
-                ["steps_per_second"] = steps / Math.Max(trainSeconds, 1e-9),
-                ["device"] = dev.ToString(),
-                ["model"] = o.Model,
-                ["data"] = o.Data,
-                ["optimizer"] = o.Optimizer,
-                ["lr"] = o.Lr,
-                ["batch_size"] = batchSize,
-                ["seed"] = o.Seed,
-                ["threads"] = Runtime.NumThreads,
-                ["blas"] = Runtime.BlasLibrary,
-            };
+            var summary = Summary(o, testAcc, trainAcc, lastLoss, epochSeconds, steps, dev.ToString(), batchSize);
             Console.WriteLine(JsonSerializer.Serialize(summary));
         }
         return 0;
     }
+
+    /// <summary>The fields of the --json summary line that both training paths (loop and Keras Fit) report.</summary>
+    internal static Dictionary<string, object?> Summary(Options o, double testAcc, double trainAcc, double loss,
+        IReadOnlyList<double> epochSeconds, long steps, string device, int batchSize) => new()
+    {
+        ["test_accuracy"] = testAcc,
+        ["train_accuracy"] = trainAcc,
+        ["final_loss"] = loss,
+        ["epochs"] = o.Epochs,
+        ["epoch_seconds"] = epochSeconds,
+        ["steps_per_second"] = steps / Math.Max(epochSeconds.Sum(), 1e-9),
+        ["device"] = device,
+        ["model"] = o.Model,
+        ["data"] = o.Data,
+        ["optimizer"] = o.Optimizer,
+        ["lr"] = o.Lr,
+        ["batch_size"] = batchSize,
+        ["seed"] = o.Seed,
+        ["threads"] = Runtime.NumThreads,
+        ["blas"] = Runtime.BlasLibrary,
+    };
 
     /// <summary>Test accuracy in eval mode without recording a graph.</summary>
     internal static double Evaluate(Module model, TensorDataset test, Device? device = null, int batchSize = 1000)
