@@ -12,23 +12,6 @@ internal sealed unsafe partial class CpuBackend
     /// <summary>Below this many elements one thread does the whole update (memory-bound, a few loads per element).</summary>
     const int OptimizerWorkPerElement = 4;
 
-    // Fixed arity (no params array): optimizer steps run every iteration and should not allocate.
-    static void CheckOptimizerViews(string op, TensorView p, TensorView g, TensorView? a, TensorView? b = null, TensorView? c = null)
-    {
-        if (!p.DType.IsFloatingPoint()) throw new DTypeMismatchException(op, $"parameters must be floating point, got {p.DType.Name()}");
-        if (!p.IsContiguous) throw new ArgumentException($"{op}: the parameter must be contiguous");
-        CheckStateView(op, p, g);
-        if (a is TensorView va) CheckStateView(op, p, va);
-        if (b is TensorView vb) CheckStateView(op, p, vb);
-        if (c is TensorView vc) CheckStateView(op, p, vc);
-    }
-
-    static void CheckStateView(string op, TensorView p, TensorView v)
-    {
-        if (v.DType != p.DType || v.NumEl != p.NumEl || !v.IsContiguous)
-            throw new ArgumentException($"{op}: state and gradient must be contiguous {p.DType.Name()} with {p.NumEl} elements");
-    }
-
     /// <summary>
     /// Optimizer state that decays without new gradient (Adam's moments, momentum buffers of parameters whose gradient
     /// is zero, e.g. dead ReLU units) sinks through the subnormal range, where x86 multiplies take microcode assists:
@@ -57,7 +40,7 @@ internal sealed unsafe partial class CpuBackend
 
     public void SgdStep(TensorView p, TensorView g, TensorView? momentumBuffer, in SgdParams a)
     {
-        CheckOptimizerViews("SgdStep", p, g, momentumBuffer);
+        OptimizerViews.Check("SgdStep", p, g, momentumBuffer);
         if (p.DType == DType.Float32) Sgd(P<float>(p), P<float>(g), momentumBuffer is TensorView b ? P<float>(b) : null, p.NumEl, a);
         else Sgd(P<double>(p), P<double>(g), momentumBuffer is TensorView b ? P<double>(b) : null, p.NumEl, a);
     }
@@ -106,7 +89,7 @@ internal sealed unsafe partial class CpuBackend
 
     public void AdamStep(TensorView p, TensorView g, TensorView expAvg, TensorView expAvgSq, TensorView? maxExpAvgSq, in AdamParams a)
     {
-        CheckOptimizerViews("AdamStep", p, g, expAvg, expAvgSq, maxExpAvgSq);
+        OptimizerViews.Check("AdamStep", p, g, expAvg, expAvgSq, maxExpAvgSq);
         if (p.DType == DType.Float32)
             Adam(P<float>(p), P<float>(g), P<float>(expAvg), P<float>(expAvgSq), maxExpAvgSq is TensorView x ? P<float>(x) : null, p.NumEl, a);
         else
@@ -179,7 +162,7 @@ internal sealed unsafe partial class CpuBackend
 
     public void RmsPropStep(TensorView p, TensorView g, TensorView squareAvg, TensorView? gradAvg, TensorView? momentumBuffer, in RmsPropParams a)
     {
-        CheckOptimizerViews("RmsPropStep", p, g, squareAvg, gradAvg, momentumBuffer);
+        OptimizerViews.Check("RmsPropStep", p, g, squareAvg, gradAvg, momentumBuffer);
         if (p.DType == DType.Float32)
             RmsProp(P<float>(p), P<float>(g), P<float>(squareAvg), gradAvg is TensorView ga ? P<float>(ga) : null,
                 momentumBuffer is TensorView b ? P<float>(b) : null, p.NumEl, a);

@@ -133,27 +133,11 @@ internal sealed unsafe partial class CudaBackend
     }
 
     // ---------------------------------------------------------------- optimizer steps
-    static void CheckOptimizerViews(string op, TensorView p, TensorView g, TensorView? a, TensorView? b = null, TensorView? c = null)
-    {
-        if (!p.DType.IsFloatingPoint()) throw new DTypeMismatchException(op, $"parameters must be floating point, got {p.DType.Name()}");
-        if (!p.IsContiguous) throw new ArgumentException($"{op}: the parameter must be contiguous");
-        CheckStateView(op, p, g);
-        if (a is TensorView va) CheckStateView(op, p, va);
-        if (b is TensorView vb) CheckStateView(op, p, vb);
-        if (c is TensorView vc) CheckStateView(op, p, vc);
-    }
-
-    static void CheckStateView(string op, TensorView p, TensorView v)
-    {
-        if (v.DType != p.DType || v.NumEl != p.NumEl || !v.IsContiguous)
-            throw new ArgumentException($"{op}: state and gradient must be contiguous {p.DType.Name()} with {p.NumEl} elements");
-    }
-
     nint Opt(TensorView? v, string op) => v is TensorView t ? Ptr(t, op) : 0;
 
     public void SgdStep(TensorView p, TensorView g, TensorView? momentumBuffer, in SgdParams a)
     {
-        CheckOptimizerViews("SgdStep", p, g, momentumBuffer);
+        OptimizerViews.Check("SgdStep", p, g, momentumBuffer);
         Owner.MakeCurrent();
         var prm = new nn_sgd_params
         {
@@ -166,7 +150,7 @@ internal sealed unsafe partial class CudaBackend
 
     public void AdamStep(TensorView p, TensorView g, TensorView expAvg, TensorView expAvgSq, TensorView? maxExpAvgSq, in AdamParams a)
     {
-        CheckOptimizerViews("AdamStep", p, g, expAvg, expAvgSq, maxExpAvgSq);
+        OptimizerViews.Check("AdamStep", p, g, expAvg, expAvgSq, maxExpAvgSq);
         Owner.MakeCurrent();
         var prm = new nn_adam_params
         {
@@ -179,7 +163,7 @@ internal sealed unsafe partial class CudaBackend
 
     public void RmsPropStep(TensorView p, TensorView g, TensorView squareAvg, TensorView? gradAvg, TensorView? momentumBuffer, in RmsPropParams a)
     {
-        CheckOptimizerViews("RmsPropStep", p, g, squareAvg, gradAvg, momentumBuffer);
+        OptimizerViews.Check("RmsPropStep", p, g, squareAvg, gradAvg, momentumBuffer);
         Owner.MakeCurrent();
         var prm = new nn_rmsprop_params
         {
