@@ -12,30 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "host_check.h"
+
 namespace {
-
-int g_failures = 0;
-int g_checks = 0;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        ++g_checks;                                                                  \
-        if (!(cond)) {                                                               \
-            ++g_failures;                                                            \
-            std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                            \
-    } while (0)
-
-#define CHECK_MSG(cond, ...)                                                         \
-    do {                                                                             \
-        ++g_checks;                                                                  \
-        if (!(cond)) {                                                               \
-            ++g_failures;                                                            \
-            std::fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond); \
-            std::fprintf(stderr, __VA_ARGS__);                                       \
-            std::fprintf(stderr, "\n");                                              \
-        }                                                                            \
-    } while (0)
 
 nn_status host_fill(nn_tensor_desc out, const void* v) {
     nn::SerialExec ex;

@@ -13,19 +13,9 @@
 #include <random>
 #include <vector>
 
+#include "host_check.h"
+
 namespace {
-
-int g_failures = 0;
-int g_checks = 0;
-
-#define CHECK(cond)                                                                       \
-    do {                                                                                  \
-        ++g_checks;                                                                       \
-        if (!(cond)) {                                                                    \
-            ++g_failures;                                                                 \
-            std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                                 \
-    } while (0)
 
 bool close(double a, double b, double tol) {
     if (a == b) return true;  // infinities included
