@@ -153,8 +153,8 @@ internal sealed unsafe partial class CpuBackend
         int kk = g.KH * g.KW, p = g.OH * g.OW, cg = g.C / g.Groups, og = g.O / g.Groups;
         int wsize = g.O * cg * kk;
         new Span<T>(gw, wsize).Clear(); // also the answer for an empty batch
-        int maxWorkers = Math.Max(1, Runtime.NumThreads);
-        using var partialBuf = new ScratchBuffer<T>((long)(maxWorkers - 1) * wsize);
+        int workers = WorkerCount(g.N, SampleMacs(g)); // what ForEachWorker below will use
+        using var partialBuf = new ScratchBuffer<T>((long)(workers - 1) * wsize);
         T* partials = partialBuf.Ptr;
         long perSample = (long)(g.C * kk + g.O) * p * sizeof(T);
         int used = ForEachWorker(g.N, SampleMacs(g), (worker, s, e) =>
@@ -194,19 +194,20 @@ internal sealed unsafe partial class CpuBackend
     }
 }
 
-/// <summary>A pooled host scratch buffer for kernel temporaries (returned on Dispose).</summary>
+/// <summary>A pooled host scratch buffer for kernel temporaries (returned on Dispose); a zero-length one holds nothing.</summary>
 internal readonly unsafe struct ScratchBuffer<T> : IDisposable where T : unmanaged
 {
-    readonly CpuStorage storage;
+    readonly CpuStorage? storage;
     internal readonly T* Ptr;
 
     internal ScratchBuffer(long count)
     {
-        long bytes = Math.Max(count, 1) * sizeof(T);
+        if (count <= 0) return; // kernels ask for 0 elements when a path needs no buffer: no pool round trip
+        long bytes = count * sizeof(T);
         if (bytes > Array.MaxLength) throw new OutOfMemoryException($"scratch buffer of {bytes} bytes exceeds one host buffer");
         storage = new CpuStorage((int)bytes);
         Ptr = (T*)storage.Pointer;
     }
 
-    public void Dispose() => storage.Release();
+    public void Dispose() => storage?.Release();
 }
