@@ -155,20 +155,10 @@ internal sealed unsafe partial class CpuBackend
         int block = (len / parts + align - 1) / align * align;
         if (block == 0) block = len;
         int blocks = (len + block - 1) / block;
-        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
-        {
-            int s = p * block, e = Math.Min(len, s + block);
-            bool was = InWorker;
-            InWorker = true;
-            try
-            {
-                if (byCols)
-                    BlasGemm(ta, tb, m, e - s, k, alpha, a, lda, tb ? b + (long)s * ldb : b + s, ldb, beta, c + s, ldc);
-                else
-                    BlasGemm(ta, tb, e - s, n, k, alpha, ta ? a + s : a + (long)s * lda, lda, b, ldb, beta, c + (long)s * ldc, ldc);
-            }
-            finally { InWorker = was; }
-        });
+        Action<int, int> run = byCols
+            ? (s, e) => BlasGemm(ta, tb, m, e - s, k, alpha, a, lda, tb ? b + (long)s * ldb : b + s, ldb, beta, c + s, ldc)
+            : (s, e) => BlasGemm(ta, tb, e - s, n, k, alpha, ta ? a + s : a + (long)s * lda, lda, b, ldb, beta, c + (long)s * ldc, ldc);
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = parts }, p => RunAsWorker(run, p * block, Math.Min(len, p * block + block)));
     }
 
     static void BlasGemm<T>(bool ta, bool tb, int m, int n, int k, T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc)
